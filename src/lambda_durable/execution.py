@@ -1,0 +1,305 @@
+"""``@durable_execution``: turn ``handler(event, context: DurableContext)`` into a Lambda handler
+that speaks the durable invocation contract (protocol.md 2).
+
+The wrapped handler receives the service's invocation event (``DurableExecutionArn``,
+``CheckpointToken``, ``InitialExecutionState``), loads every page of state, replays the user
+function, and answers ``{"Status": "SUCCEEDED", "Result": <json>}``, ``{"Status": "FAILED",
+"Error": <ErrorObject>}`` or ``{"Status": "PENDING"}``. Retryable failures (throttled or failed
+API calls, stale tokens, :class:`RetryableSerDesError`) are raised so Lambda retries the
+invocation.
+"""
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from ._client_override import current_override
+from .context import DurableContext, ReplayStatus
+from .exceptions import (
+    BackgroundThreadError,
+    BotoClientError,
+    CheckpointError,
+    ExecutionError,
+    InvocationError,
+    SuspendExecution,
+)
+from .lambda_service import (
+    DurableExecutionInvocationOutput,
+    ErrorObject,
+    InvocationStatus,
+    error_dict_from_exception,
+)
+from .limits import LAMBDA_RESPONSE_SIZE_LIMIT, utf8_len
+from .state import ExecutionState, ServiceChannel
+
+__all__ = [
+    "LAMBDA_RESPONSE_SIZE_LIMIT",
+    "DurableExecutionInvocationInput",
+    "DurableExecutionInvocationInputWithClient",
+    "InitialExecutionState",
+    "InvocationStatus",
+    "durable_execution",
+    "handle_checkpoint_error",
+]
+
+
+@dataclass
+class InitialExecutionState:
+    """``InitialExecutionState`` of the invocation event: operations (wire dicts) and marker."""
+
+    operations: list[dict]
+    next_marker: str
+
+    @staticmethod
+    def from_dict(input_dict: MutableMapping[str, Any]) -> InitialExecutionState:
+        return InitialExecutionState(
+            list(input_dict.get("Operations") or []), input_dict.get("NextMarker") or ""
+        )
+
+    from_json_dict = from_dict
+
+    def to_dict(self) -> MutableMapping[str, Any]:
+        return {"Operations": list(self.operations), "NextMarker": self.next_marker}
+
+    to_json_dict = to_dict
+
+
+@dataclass
+class DurableExecutionInvocationInput:
+    """The invocation event the service sends a durable function."""
+
+    durable_execution_arn: str
+    checkpoint_token: str
+    initial_execution_state: InitialExecutionState
+    updated_operation_ids: list[str] = field(default_factory=list)
+
+    @staticmethod
+    def from_dict(input_dict: MutableMapping[str, Any]) -> DurableExecutionInvocationInput:
+        """Parse the event; raises :class:`ExecutionError` when it is not a durable invocation."""
+        _check_event(input_dict)
+        return DurableExecutionInvocationInput(
+            input_dict["DurableExecutionArn"],
+            input_dict["CheckpointToken"],
+            InitialExecutionState.from_dict(input_dict.get("InitialExecutionState") or {}),
+            list(input_dict.get("UpdatedOperationIds") or []),
+        )
+
+    from_json_dict = from_dict
+
+    def to_dict(self) -> MutableMapping[str, Any]:
+        return {
+            "DurableExecutionArn": self.durable_execution_arn,
+            "CheckpointToken": self.checkpoint_token,
+            "InitialExecutionState": self.initial_execution_state.to_dict(),
+            "UpdatedOperationIds": list(self.updated_operation_ids),
+        }
+
+    to_json_dict = to_dict
+
+
+@dataclass
+class DurableExecutionInvocationInputWithClient(DurableExecutionInvocationInput):
+    """An invocation input together with the service client to use for it."""
+
+    service_client: Any = None
+
+    @staticmethod
+    def from_durable_execution_invocation_input(
+        invocation_input: DurableExecutionInvocationInput, service_client: Any
+    ) -> DurableExecutionInvocationInputWithClient:
+        return DurableExecutionInvocationInputWithClient(
+            invocation_input.durable_execution_arn,
+            invocation_input.checkpoint_token,
+            invocation_input.initial_execution_state,
+            invocation_input.updated_operation_ids,
+            service_client,
+        )
+
+
+def _check_event(event: Any) -> None:
+    if not isinstance(event, Mapping):
+        raise ExecutionError(
+            f"Unexpected payload: a durable function expects the durable invocation event (a "
+            f"mapping), got {type(event).__name__}"
+        )
+    for key in ("DurableExecutionArn", "CheckpointToken"):
+        value = event.get(key)
+        if not isinstance(value, str) or not value:
+            raise ExecutionError(
+                f"Unexpected payload: the durable invocation event needs a non-empty string "
+                f"{key!r}; is durable execution enabled for this function?"
+            )
+    initial = event.get("InitialExecutionState")
+    if initial is not None and not isinstance(initial, Mapping):
+        raise ExecutionError("Unexpected payload: InitialExecutionState must be a mapping")
+
+
+def handle_checkpoint_error(error: CheckpointError) -> DurableExecutionInvocationOutput:
+    """Output for a checkpoint failure: a non-retryable one fails the execution; a retryable
+    one is re-raised (Lambda retries the invocation)."""
+    if error.is_retryable():
+        raise error
+    return DurableExecutionInvocationOutput(
+        InvocationStatus.FAILED, error=ErrorObject.from_exception(error)
+    )
+
+
+def durable_execution(
+    func: Callable[[Any, DurableContext], Any] | None = None,
+    *,
+    boto3_client: Any = None,
+    plugins: list | None = None,
+    client: Any = None,
+) -> Callable[[Any, Any], Any]:
+    """Decorate ``func(event, context: DurableContext)`` as a durable Lambda handler.
+
+    ``boto3_client``: a boto3 ``lambda`` client (default: ``boto3.client("lambda")`` created on
+    first use and reused). ``client``: any object with the boto3 method shapes
+    (``checkpoint_durable_execution``, ``get_durable_execution_state``) or the official typed
+    ``checkpoint``/``get_execution_state`` interface. ``plugins``: instrumentation plugins or
+    plugin factories (accepted for compatibility; hooks are not called yet). Inside the local
+    service (``lambda_durable.testing``) its client is used whatever was passed here.
+    """
+    if func is None:
+        return functools.partial(
+            durable_execution, boto3_client=boto3_client, plugins=plugins, client=client
+        )  # type: ignore[return-value]
+    explicit_client = client if client is not None else boto3_client
+
+    @functools.wraps(func)
+    def handler(event: Any, lambda_context: Any = None) -> dict:
+        service_client = current_override()
+        if service_client is None:
+            service_client = explicit_client
+        if service_client is None:
+            from ._boto import default_lambda_client
+
+            service_client = default_lambda_client()
+        return _run_invocation(func, event, lambda_context, ServiceChannel(service_client))
+
+    handler.__durable_function__ = func  # type: ignore[attr-defined]
+    return handler
+
+
+def _run_invocation(func, event, lambda_context, channel: ServiceChannel) -> dict:
+    _check_event(event)
+    try:
+        state = ExecutionState.load(
+            event["DurableExecutionArn"],
+            event["CheckpointToken"],
+            event.get("InitialExecutionState"),
+            channel,
+        )
+    except BotoClientError as error:
+        if error.is_retryable():
+            raise
+        return _failed(None, error)
+    execution = state.execution_operation()
+    if execution is not None and execution.get("Type") != "EXECUTION":
+        return _failed(
+            state,
+            ExecutionError(
+                f"operation {state.execution_operation_id} named by the execution ARN is a "
+                f"{execution.get('Type')}, not the EXECUTION operation"
+            ),
+        )
+    user_event = _input_event(execution)
+    replay = ReplayStatus.REPLAY if state.has_history() else ReplayStatus.NEW
+    context = DurableContext.from_lambda_context(state, lambda_context, replay)
+    try:
+        result = func(user_event, context)
+    except SuspendExecution:
+        return _pending(state)
+    except BackgroundThreadError as error:
+        source = error.source_exception
+        if isinstance(source, BotoClientError) and not source.is_retryable():
+            return _failed(state, source)
+        raise source from error
+    except InvocationError as error:
+        if error.is_retryable():
+            _flush_quietly(state)
+            raise
+        return _failed(state, error)
+    except Exception as error:  # noqa: BLE001 - every user failure fails the execution
+        return _failed(state, error)
+    if state.revoked:
+        return {"Status": "PENDING"}
+    try:
+        body = json.dumps(result)
+    except (TypeError, ValueError) as error:
+        return _failed(
+            state,
+            TypeError(f"the handler returned a value that is not JSON serializable: {error}"),
+        )
+    try:
+        if utf8_len(body) > LAMBDA_RESPONSE_SIZE_LIMIT:
+            state.checkpoint(_execution_update("SUCCEED", Payload=body))
+            return {"Status": "SUCCEEDED", "Result": ""}
+        state.flush()
+    except SuspendExecution:
+        return {"Status": "PENDING"}
+    except BotoClientError as error:
+        if error.is_retryable():
+            raise
+        return _failed(state, error, flush=False)
+    return {"Status": "SUCCEEDED", "Result": body}
+
+
+def _input_event(execution: dict | None) -> Any:
+    if execution is None:
+        return {}
+    payload = (execution.get("ExecutionDetails") or {}).get("InputPayload")
+    if payload is None or not payload.strip():
+        return {}
+    return json.loads(payload)
+
+
+def _execution_update(action: str, **fields: Any) -> dict:
+    import time
+
+    update = {"Id": f"execution-result-{int(time.time() * 1000)}", "Type": "EXECUTION", "Action": action}
+    update.update(fields)
+    return update
+
+
+def _pending(state: ExecutionState) -> dict:
+    try:
+        state.flush()
+    except SuspendExecution:
+        pass
+    except BotoClientError as error:
+        if error.is_retryable():
+            raise
+        return _failed(state, error, flush=False)
+    return {"Status": "PENDING"}
+
+
+def _flush_quietly(state: ExecutionState) -> None:
+    try:
+        state.flush()
+    except BaseException:  # noqa: BLE001 - the original error is what gets reported
+        pass
+
+
+def _failed(state: ExecutionState | None, error: BaseException, *, flush: bool = True) -> dict:
+    err = error_dict_from_exception(error)
+    output = {"Status": "FAILED", "Error": err}
+    if state is None:
+        return output
+    try:
+        if state.revoked:
+            return {"Status": "PENDING"}
+        if utf8_len(json.dumps(output)) > LAMBDA_RESPONSE_SIZE_LIMIT:
+            state.checkpoint(_execution_update("FAIL", Error=err))
+            return {"Status": "FAILED"}
+        if flush:
+            state.flush()
+    except SuspendExecution:
+        return {"Status": "PENDING"}
+    except BotoClientError as api_error:
+        if api_error.is_retryable():
+            raise
+    return output

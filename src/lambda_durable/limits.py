@@ -1,0 +1,46 @@
+"""Service limits, in one place. Every size is counted in UTF-8 bytes (never characters).
+
+Sources: the botocore ``lambda`` model (API 2025-12-01) and protocol.md section 10; where the
+official SDK 3.x picked a value (batch caps, response limit) it is noted.
+"""
+from __future__ import annotations
+
+import re
+
+#: Largest payload one operation may checkpoint (bytes); the service rejects larger STEP payloads.
+#: A child context / map / parallel result above it is summarized and replayed from its children.
+CHECKPOINT_SIZE_LIMIT_BYTES = 262_144
+
+#: Largest inline handler response (6 MiB - 50 bytes, the official SDK's margin); larger results
+#: are written with an EXECUTION checkpoint instead.
+LAMBDA_RESPONSE_SIZE_LIMIT = 6 * 1024 * 1024 - 50
+
+#: Largest chained-invoke input and callback success body (bytes).
+INVOKE_PAYLOAD_LIMIT_BYTES = 1_048_576
+CALLBACK_RESULT_LIMIT_BYTES = 1_048_576
+
+#: One CheckpointDurableExecution call: at most this many updates and serialized bytes (SDK cap).
+MAX_BATCH_OPERATIONS = 250
+MAX_BATCH_SIZE_BYTES = 750 * 1024
+
+#: Durations (seconds): waits, retry and poll delays are whole seconds in this range.
+MIN_DURATION_SECONDS = 1
+MAX_DURATION_SECONDS = 31_622_400
+#: Callback timeouts (seconds); 0 means none.
+MAX_CALLBACK_TIMEOUT_SECONDS = 99_999_999
+
+#: Operation names: 1..256 printable ASCII characters.
+MAX_NAME_LENGTH = 256
+NAME_PATTERN = re.compile(r"[\x20-\x7E]{1,256}")
+#: SubType: 1..32 of [a-zA-Z0-9-_].
+SUBTYPE_PATTERN = re.compile(r"[a-zA-Z0-9_-]{1,32}")
+
+#: Page size the SDK asks GetDurableExecutionState for.
+STATE_PAGE_MAX_ITEMS = 1000
+
+
+def utf8_len(text: str) -> int:
+    """Length of ``text`` in UTF-8 bytes (fast path for ASCII)."""
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-8", "surrogatepass"))

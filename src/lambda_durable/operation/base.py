@@ -1,0 +1,118 @@
+"""What every operation does before acting on its stored record: look it up, check it is the same
+operation the code issues now (protocol.md 4.5), and the shared helpers for errors and
+suspension."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from ..exceptions import (
+    OFFICIAL_EXCEPTIONS_MODULE,
+    DurableOperationError,
+    NonDeterministicExecutionError,
+    SerDesError,
+    SuspendExecution,
+    TimedSuspendExecution,
+    operation_error_class,
+)
+from ..lambda_service import to_epoch_seconds
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..context import DurableContext
+
+_SERDES_ERROR_TYPES = frozenset(
+    {
+        f"{OFFICIAL_EXCEPTIONS_MODULE}.SerDesError",
+        "lambda_durable.exceptions.SerDesError",
+        "SerDesError",
+    }
+)
+
+
+def check_identity(
+    record: dict,
+    operation_id: str,
+    op_type: str,
+    sub_type: str | None,
+    name: str | None,
+    parent_id: str | None,
+) -> None:
+    """Raise :class:`NonDeterministicExecutionError` when the stored record at ``operation_id``
+    differs in Type, SubType, Name or ParentId from the operation the code issues now (``None``
+    and ``""`` are equal). Rule: replay must issue the same operations in the same order."""
+    stored = (
+        record.get("Type"),
+        record.get("SubType") or "",
+        record.get("Name") or "",
+        record.get("ParentId") or "",
+    )
+    current = (op_type, sub_type or "", name or "", parent_id or "")
+    if stored != current:
+        fields = ("type", "sub-type", "name", "parent id")
+        diffs = ", ".join(
+            f"{field} {s!r} (checkpoint) vs {c!r} (code)"
+            for field, s, c in zip(fields, stored, current)
+            if s != c
+        )
+        raise NonDeterministicExecutionError(
+            f"Non-deterministic execution at operation {operation_id}: the checkpoint holds "
+            f"{stored[0]}/{stored[1] or '-'} {stored[2]!r} but the code now issues "
+            f"{current[0]}/{current[1] or '-'} {current[2]!r} ({diffs}). Replays must issue the "
+            "same operations in the same order.",
+            step_id=operation_id,
+        )
+
+
+def operation_error(
+    error_cls: type[DurableOperationError], error: dict | None, default_message: str | None = None
+) -> BaseException:
+    """Rebuild the error an operation raises from its stored ErrorObject (same on the first run
+    and on replay): ``error_cls`` with the stored fields, ``__cause__`` rebuilt when the stored
+    ErrorType names one of the SDK's operation errors; a stored SerDesError stays a SerDesError."""
+    error = error or {}
+    error_type = error.get("ErrorType")
+    message = error.get("ErrorMessage") or default_message
+    data = error.get("ErrorData")
+    stack = error.get("StackTrace")
+    if error_type in _SERDES_ERROR_TYPES:
+        return SerDesError(message, error_type, data, stack)
+    exc = error_cls(message, error_type, data, stack)
+    cause_cls = operation_error_class(error_type)
+    if cause_cls is not None:
+        exc.__cause__ = DurableOperationError.from_error_fields(error_type, message, data, stack)
+    return exc
+
+
+def suspend_until(timestamp: Any, what: str) -> NoReturn:
+    """End the invocation (PENDING) until the wire ``timestamp``; untimed when it is missing."""
+    seconds = to_epoch_seconds(timestamp)
+    if seconds is None:
+        raise SuspendExecution(f"{what}: waiting")
+    raise TimedSuspendExecution(f"{what}: waiting until {seconds:.3f}", seconds)
+
+
+def suspend(what: str) -> NoReturn:
+    """End the invocation (PENDING) until the service re-invokes it (untimed)."""
+    raise SuspendExecution(f"{what}: waiting for an external completion")
+
+
+def update(
+    ctx: DurableContext,
+    operation_id: str,
+    op_type: str,
+    action: str,
+    sub_type: str | None,
+    name: str | None,
+    **fields: Any,
+) -> dict:
+    """Build an OperationUpdate wire dict (``ParentId``, ``Name``, ``SubType`` only when set)."""
+    out: dict[str, Any] = {"Id": operation_id, "Type": op_type, "Action": action}
+    parent = ctx._parent_id
+    if parent:
+        out["ParentId"] = parent
+    if name:
+        out["Name"] = name
+    if sub_type:
+        out["SubType"] = sub_type
+    if fields:
+        out.update(fields)
+    return out

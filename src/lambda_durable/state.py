@@ -1,0 +1,286 @@
+"""Execution state of one invocation: the operation table and the checkpoint channel.
+
+The table maps operation ``Id`` to the service's ``Operation`` wire dict, as received (no copies,
+timestamps converted only when read). Updates are wire ``OperationUpdate`` dicts. An update that
+must be durable before user code goes on (``checkpoint(update)``) is sent at once together with
+every queued non-blocking update (``enqueue(update)``), in FIFO order; nothing ever sleeps or
+polls waiting for more updates. Responses are merged by ``Id`` in O(changed operations).
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Iterable
+
+import orjson
+
+from .exceptions import (
+    BotoClientError,
+    CheckpointError,
+    DurableApiErrorCategory,
+    GetExecutionStateError,
+    OrphanedChildException,
+    SuspendExecution,
+)
+from .limits import MAX_BATCH_OPERATIONS, MAX_BATCH_SIZE_BYTES, STATE_PAGE_MAX_ITEMS
+
+__all__ = ["ExecutionState", "ServiceChannel"]
+
+
+class ServiceChannel:
+    """Adapter over the client the SDK was given, exposing the two durable APIs it needs.
+
+    Accepts a boto3-shaped client (``checkpoint_durable_execution`` /
+    ``get_durable_execution_state`` taking the API's keyword arguments and returning its dicts:
+    boto3's ``lambda`` client, the local service's client) or a typed client with
+    ``checkpoint(...)`` / ``get_execution_state(...)`` (the official SDK's
+    ``DurableServiceClient`` protocol). API failures are classified per the service contract
+    into :class:`CheckpointError` / :class:`GetExecutionStateError` (retryable or not).
+    """
+
+    __slots__ = ("client", "_boto_shaped")
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._boto_shaped = hasattr(client, "checkpoint_durable_execution")
+
+    def checkpoint(
+        self, arn: str, token: str, updates: list[dict]
+    ) -> tuple[str | None, list[dict], str | None]:
+        """Send one CheckpointDurableExecution call; returns (new token, changed ops, marker)."""
+        try:
+            if self._boto_shaped:
+                resp = self.client.checkpoint_durable_execution(
+                    DurableExecutionArn=arn, CheckpointToken=token, Updates=updates
+                )
+                new_state = resp.get("NewExecutionState") or {}
+                return (
+                    resp.get("CheckpointToken"),
+                    new_state.get("Operations") or [],
+                    new_state.get("NextMarker"),
+                )
+            from .lambda_service import OperationUpdate
+
+            out = self.client.checkpoint(
+                arn, token, [OperationUpdate.from_dict(u) for u in updates], None
+            )
+            ops = [_op_dict(o) for o in out.new_execution_state.operations]
+            return out.checkpoint_token, ops, out.new_execution_state.next_marker
+        except BotoClientError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - classified by the service contract
+            err = BotoClientError.from_exception(exc)
+            raise CheckpointError(
+                f"CheckpointDurableExecution failed: {err.message}",
+                err.error_category,
+                err.error,
+                err.response_metadata,
+            ) from exc
+
+    def get_state(self, arn: str, token: str, marker: str) -> tuple[list[dict], str | None]:
+        """One GetDurableExecutionState page: (operations, next marker)."""
+        try:
+            if self._boto_shaped:
+                resp = self.client.get_durable_execution_state(
+                    DurableExecutionArn=arn,
+                    CheckpointToken=token,
+                    Marker=marker,
+                    MaxItems=STATE_PAGE_MAX_ITEMS,
+                )
+                return resp.get("Operations") or [], resp.get("NextMarker")
+            out = self.client.get_execution_state(arn, token, marker, STATE_PAGE_MAX_ITEMS)
+            return [_op_dict(o) for o in out.operations], out.next_marker
+        except BotoClientError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            err = BotoClientError.from_exception(exc)
+            raise GetExecutionStateError(
+                f"GetDurableExecutionState failed: {err.message}",
+                err.error_category,
+                err.error,
+                err.response_metadata,
+            ) from exc
+
+
+def _op_dict(op: Any) -> dict:
+    if isinstance(op, dict):
+        return op
+    return dict(op.to_dict())
+
+
+def _update_size(update: dict) -> int:
+    return len(orjson.dumps(update))
+
+
+class ExecutionState:
+    """Operation table and checkpoint channel of one invocation (thread-safe).
+
+    ``operations`` maps Id -> Operation wire dict. ``checkpoint_token`` is the latest token; each
+    checkpoint call consumes it and stores the next one.
+    """
+
+    def __init__(
+        self,
+        durable_execution_arn: str,
+        checkpoint_token: str,
+        operations: dict[str, dict],
+        channel: ServiceChannel,
+    ) -> None:
+        self.durable_execution_arn = durable_execution_arn
+        self.checkpoint_token = checkpoint_token
+        self.operations = operations
+        self.channel = channel
+        self._queue: list[dict] = []
+        self._lock = threading.RLock()
+        #: set when the execution's final (EXECUTION) update was accepted, or the token revoked
+        self.closed = False
+        self.revoked = False
+        #: Number of CheckpointDurableExecution calls made (for tests and benchmarks).
+        self.checkpoint_calls = 0
+        self._listeners: list[Callable[[list[dict]], None]] = []
+
+    # -- loading -----------------------------------------------------------------------------
+
+    @classmethod
+    def load(
+        cls,
+        durable_execution_arn: str,
+        checkpoint_token: str,
+        initial_state: dict | None,
+        channel: ServiceChannel,
+    ) -> ExecutionState:
+        """Build the table from the invocation event's ``InitialExecutionState`` and fetch every
+        further page (``GetDurableExecutionState`` with the invocation's token) before returning."""
+        initial_state = initial_state or {}
+        ops: dict[str, dict] = {}
+        for op in initial_state.get("Operations") or ():
+            ops[op["Id"]] = op
+        marker = initial_state.get("NextMarker")
+        while marker:
+            page, marker = channel.get_state(durable_execution_arn, checkpoint_token, marker)
+            for op in page:
+                ops[op["Id"]] = op
+        return cls(durable_execution_arn, checkpoint_token, ops, channel)
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def get(self, operation_id: str) -> dict | None:
+        """The stored operation with this Id, or ``None``."""
+        return self.operations.get(operation_id)
+
+    @property
+    def execution_operation_id(self) -> str:
+        """Id of the EXECUTION operation: the last ``/`` segment of the execution ARN."""
+        return self.durable_execution_arn.rsplit("/", 1)[-1]
+
+    def execution_operation(self) -> dict | None:
+        """The EXECUTION operation record (holds the input payload and start time)."""
+        return self.operations.get(self.execution_operation_id)
+
+    def execution_start_timestamp(self) -> Any:
+        """The execution's ``StartTimestamp`` as stored (wire form), or ``None``."""
+        record = self.execution_operation()
+        return None if record is None else record.get("StartTimestamp")
+
+    def has_history(self) -> bool:
+        """True when any operation other than the EXECUTION one is stored (replay)."""
+        return any(op.get("Type") != "EXECUTION" for op in self.operations.values())
+
+    def add_listener(self, listener: Callable[[list[dict]], None]) -> None:
+        """Call ``listener(changed_operations)`` after each merge of a checkpoint response."""
+        self._listeners.append(listener)
+
+    # -- checkpointing -----------------------------------------------------------------------
+
+    def enqueue(self, update: dict) -> None:
+        """Queue a non-blocking update; it is sent with the next blocking update or flush."""
+        with self._lock:
+            if self.closed:
+                raise OrphanedChildException(
+                    "the execution completed; no further checkpoints are accepted", update["Id"]
+                )
+            self._queue.append(update)
+
+    def checkpoint(self, update: dict) -> None:
+        """Send ``update`` (after every queued update) and return once it is acknowledged and the
+        response is merged into the table."""
+        with self._lock:
+            if self.closed:
+                raise OrphanedChildException(
+                    "the execution completed; no further checkpoints are accepted", update["Id"]
+                )
+            self._queue.append(update)
+            self._send_queue()
+
+    def flush(self) -> None:
+        """Send every queued update (no call when nothing is queued)."""
+        with self._lock:
+            if self._queue and not self.closed:
+                self._send_queue()
+
+    def refresh(self) -> None:
+        """Send an empty checkpoint to learn what changed meanwhile (timers, callbacks)."""
+        with self._lock:
+            if not self.closed:
+                self._send([])
+
+    def _send_queue(self) -> None:
+        queue, self._queue = self._queue, []
+        for batch in _cut_batches(queue):
+            self._send(batch)
+
+    def _send(self, batch: list[dict]) -> None:
+        token, ops, marker = self.channel.checkpoint(
+            self.durable_execution_arn, self.checkpoint_token, batch
+        )
+        self.checkpoint_calls += 1
+        final = any(u["Type"] == "EXECUTION" for u in batch)
+        self._merge(ops)
+        if final:
+            self.closed = True
+            return
+        if not token:
+            # a checkpoint answered without a token: the token was revoked (pause, superseded
+            # invocation); what was accepted is durable, the invocation must end PENDING
+            self.closed = True
+            self.revoked = True
+            raise SuspendExecution("checkpoint token revoked by the service; suspending")
+        self.checkpoint_token = token
+        while marker:
+            page, marker = self.channel.get_state(self.durable_execution_arn, token, marker)
+            self._merge(page)
+
+    def _merge(self, ops: Iterable[dict]) -> None:
+        table = self.operations
+        changed = []
+        for op in ops:
+            table[op["Id"]] = op
+            changed.append(op)
+        if changed and self._listeners:
+            for listener in self._listeners:
+                listener(changed)
+
+
+def _cut_batches(queue: list[dict]) -> Iterable[list[dict]]:
+    """Cut the FIFO queue into API calls of at most 250 updates and 750 KiB (the first update of
+    a batch is never refused); an EXECUTION update always ends its batch."""
+    if len(queue) <= 1:
+        yield queue
+        return
+    batch: list[dict] = []
+    size = 0
+    for update in queue:
+        usize = _update_size(update)
+        if batch and (len(batch) >= MAX_BATCH_OPERATIONS or size + usize > MAX_BATCH_SIZE_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(update)
+        size += usize
+    if batch:
+        yield batch
+
+
+def is_retryable_api_error(error: BaseException) -> bool:
+    """True for durable API failures the invocation should be retried for."""
+    return isinstance(error, BotoClientError) and (
+        error.error_category is DurableApiErrorCategory.INVOCATION
+    )
