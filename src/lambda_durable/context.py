@@ -434,11 +434,11 @@ def _bind_map_item(func, item, index, items):
 
 def _validate_batch(op: str, count: int, config: Any) -> None:
     completion = config.completion_config
-    if completion is not None and completion.min_successful is not None and completion.min_successful > count:
-        raise ValidationError(
-            f"{op}: completion_config.min_successful ({completion.min_successful}) is larger than "
-            f"the number of items ({count})"
-        )
+    if completion is not None:
+        try:
+            completion.validate_for_total(count)
+        except ValidationError as error:
+            raise ValidationError(f"{op}: {error}") from None
 
 
 def _duration_seconds(op: str, duration: Any) -> int:

@@ -162,7 +162,11 @@ class ErrorObject:
         )
 
     def raise_as_operation_error(self, operation_error_cls: type[DurableOperationError]):
-        raise operation_error_cls(self.message, self.type, self.data, self.stack_trace)
+        """Raise ``operation_error_cls`` with these fields; ``__cause__`` is rebuilt when the
+        ErrorType names one of the SDK's operation errors (same as on replay)."""
+        from .operation.base import operation_error
+
+        raise operation_error(operation_error_cls, dict(self.to_dict()))
 
 
 def error_dict_from_exception(exception: BaseException) -> dict[str, Any]:
