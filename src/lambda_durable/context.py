@@ -280,8 +280,9 @@ class DurableContext:
         if not callable(submitter):
             raise ValidationError("wait_for_callback: submitter must be callable")
         name = _resolve_name("wait_for_callback", name, submitter)
-        operation_id = self._next_id()
         prefix = f"{name} " if name else ""
+        _check_name("wait_for_callback", f"{prefix}create callback id")  # the longest child name
+        operation_id = self._next_id()
 
         def body(child: DurableContext) -> Any:
             callback = child.create_callback(name=f"{prefix}create callback id", config=config)
@@ -389,15 +390,15 @@ class DurableContext:
         items = list(inputs)
         _validate_batch("map", len(items), config)
         name = _resolve_name("map", name, func)
-        operation_id = self._next_id()
         namer = config.item_namer
         branches = [
             (
-                namer(item, index) if namer else f"map-item-{index}",
+                _check_name("map", namer(item, index)) if namer else f"map-item-{index}",
                 _bind_map_item(func, item, index, items),
             )
             for index, item in enumerate(items)
         ]
+        operation_id = self._next_id()
         result = run_batch(self, operation_id, MAP_KINDS, branches, name, config)
         self._after_operation()
         return result
@@ -416,7 +417,7 @@ class DurableContext:
         branches = []
         for index, fn in enumerate(functions):
             if isinstance(fn, ParallelBranch):
-                branches.append((fn.name or f"parallel-branch-{index}", fn.func))
+                branches.append((_check_name("parallel", fn.name) or f"parallel-branch-{index}", fn.func))
             elif callable(fn):
                 branches.append((f"parallel-branch-{index}", fn))
             else:

@@ -58,6 +58,8 @@ def run_wait_for_condition(
         state.checkpoint(update(ctx, operation_id, STEP, "FAIL", SUB_TYPE, name, Error=err))
         return operation_error(WaitForConditionError, err, "wait_for_condition failed")
 
+    if status != "STARTED":
+        state.enqueue(update(ctx, operation_id, STEP, "START", SUB_TYPE, name))
     stored = details.get("Result")
     try:
         if status in ("STARTED", "READY") and stored:
@@ -69,8 +71,6 @@ def run_wait_for_condition(
     except Exception as error:  # noqa: BLE001 - a state that cannot be read fails the operation
         raise fail(error)
 
-    if status != "STARTED":
-        state.enqueue(update(ctx, operation_id, STEP, "START", SUB_TYPE, name))
     check_context = WaitForConditionCheckContext(
         logger=ctx._operation_logger(operation_id, name, attempt), attempt=attempt
     )
