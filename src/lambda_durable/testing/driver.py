@@ -1,0 +1,393 @@
+"""The drive loop of the local service: invoking handlers and deciding what happens next.
+
+:class:`DriverMixin` is part of :class:`~lambda_durable.testing.service.LocalDurableService`. One
+driver runs one root execution and the chained durable executions it starts (its *tree*): it
+invokes whichever execution is owed an invocation, runs chained invokes of plain functions,
+applies scripted callback answers, and when nothing can run, skips the virtual clock to the next
+timer or waits (on the service's condition variable, never polling) for the outside world.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import time
+import traceback
+from typing import Any, Callable, Mapping
+
+from .._client_override import use_client
+from .history import INVOCATION_COMPLETED, error_payload
+from .store import ExecutionStatus, LambdaContext, LocalExecution, Timer, new_token
+
+#: Failed invocations in a row after which the execution fails.
+MAX_CONSECUTIVE_FAILED_INVOCATIONS = 5
+#: PENDING outputs in a row with nothing pending after which the execution fails.
+MAX_IDLE_PENDING_OUTPUTS = 4
+#: ErrorType of service-side execution failures.
+INVOCATIONS_EXHAUSTED_ERROR_TYPE = "Lambda.InvocationRetriesExhausted"
+NO_PENDING_OPERATIONS_ERROR_TYPE = "Lambda.NoPendingOperations"
+NO_PENDING_OPERATIONS_MESSAGE = "Cannot return PENDING status with no pending operations"
+
+
+class DriveOutcome:
+    """What :meth:`LocalDurableService.drive` ended with."""
+
+    #: the execution reached a terminal status
+    DONE = "DONE"
+    #: synchronous drive: nothing can happen without an answer to an open callback
+    BLOCKED = "BLOCKED"
+    #: the service was closed
+    CLOSED = "CLOSED"
+
+
+def _error_from_exception(exc: BaseException) -> dict[str, Any]:
+    """The ErrorObject Lambda reports for an unhandled function error: bare class name, message,
+    formatted stack trace."""
+    return {
+        "ErrorMessage": str(exc),
+        "ErrorType": type(exc).__name__,
+        "StackTrace": [
+            line.rstrip("\n") for line in traceback.format_exception(type(exc), exc, exc.__traceback__)
+        ],
+    }
+
+
+def _timer_order(timer: Timer) -> tuple[float, int]:
+    return (timer.due, timer.seq)
+
+
+def _output_problem(output: Any) -> dict[str, Any] | None:
+    """The failure an invalid handler output stands for (``None`` when the output is valid)."""
+    if not isinstance(output, Mapping):
+        return {
+            "ErrorType": "Runtime.InvalidResponse",
+            "ErrorMessage": f"The durable handler returned {type(output).__name__}, not an "
+            "invocation output {Status, Result?, Error?}",
+        }
+    status = output.get("Status")
+    if status == "RETRY":
+        error = output.get("Error")
+        return dict(error) if isinstance(error, Mapping) and error else {
+            "ErrorType": "Runtime.Retry",
+            "ErrorMessage": "The handler asked for a retry",
+        }
+    if status not in ("SUCCEEDED", "FAILED", "PENDING"):
+        return {
+            "ErrorType": "Runtime.InvalidResponse",
+            "ErrorMessage": f"Invalid invocation output Status {status!r}",
+        }
+    if status == "SUCCEEDED":
+        if output.get("Error") is not None:
+            return {"ErrorType": "Runtime.InvalidResponse",
+                    "ErrorMessage": "A SUCCEEDED output must not carry an Error"}
+        if output.get("Result") is not None and not isinstance(output["Result"], str):
+            return {"ErrorType": "Runtime.InvalidResponse",
+                    "ErrorMessage": "The Result of a SUCCEEDED output must be a JSON string"}
+    if status == "FAILED" and output.get("Result") is not None:
+        return {"ErrorType": "Runtime.InvalidResponse",
+                "ErrorMessage": "A FAILED output must not carry a Result"}
+    return None
+
+
+class DriverMixin:
+    """Driving executions (mixed into :class:`LocalDurableService`, whose state it uses)."""
+
+    def drive(
+        self,
+        execution: LocalExecution,
+        *,
+        wall_clock: bool = False,
+        stop_on_unanswered_callback: bool = False,
+    ) -> str:
+        """Run ``execution`` (and the chained executions it starts) until it ends.
+
+        ``wall_clock=False`` (synchronous run): callback timeouts elapse on the virtual clock;
+        when nothing can happen without an answer to an open callback that has no timeout (or any
+        open callback, with ``stop_on_unanswered_callback``) returns
+        :attr:`DriveOutcome.BLOCKED` at once. ``wall_clock=True`` (background run): callback
+        timeouts follow the wall clock and the driver waits (on a condition, no polling) for
+        callbacks, :meth:`advance_time` or :meth:`close`. Returns a :class:`DriveOutcome` value.
+        """
+        with self.lock:
+            if execution.driven:
+                raise RuntimeError(f"execution {execution.arn} is already being driven")
+            execution.driven = True
+            execution.blocked = False
+        try:
+            while True:
+                with self.cond:
+                    step = self._next_step(execution, wall_clock, stop_on_unanswered_callback)
+                if isinstance(step, str):
+                    return step
+                step()
+        finally:
+            with self.lock:
+                execution.driven = False
+
+    def _next_step(
+        self, root: LocalExecution, wall_clock: bool, stop_on_unanswered: bool
+    ) -> str | Callable[[], None]:
+        """Under the lock: the next thing to do for ``root``'s tree, waiting or skipping time as
+        needed; a :class:`DriveOutcome` value when the drive is over."""
+        # In a synchronous drive that stops at open callbacks, and in a background drive, callback
+        # deadlines are not consumed by skipping the clock.
+        protect_callbacks = wall_clock or stop_on_unanswered
+        while True:
+            if self.closed:
+                return DriveOutcome.CLOSED
+            if not root.running:
+                return DriveOutcome.DONE
+            tree = root.tree()
+            nearest_deadline = self._check_execution_deadlines(tree)
+            if not root.running:
+                continue
+            tree = root.tree()
+            self._fire_due_timers()
+            self._apply_scripted_answers(tree)
+            for ex in tree:
+                if ex.running and ex.pending_dispatch:
+                    op_id = ex.pending_dispatch.pop(0)
+                    return lambda ex=ex, op_id=op_id: self._dispatch_invoke(ex, op_id)
+            for ex in tree:
+                if ex.running and ex.needs_invoke:
+                    return lambda ex=ex: self._invoke(ex)
+            timers = [t for ex in tree if ex.running for t in ex.timers.values()]
+            if self.skip_time:
+                # Skip the clock to the next timer that may elapse without the outside world:
+                # any timer, or only non-callback ones when callback deadlines are protected
+                # (moved along with the skip).
+                skippable = [t for t in timers if not t.is_callback] if protect_callbacks else timers
+                if skippable:
+                    self._skip_to(min(skippable, key=_timer_order).due, protect_callbacks)
+                    continue
+                wall_timers = timers  # only protected callback timers are left
+            else:
+                wall_timers = timers
+            if not wall_clock and stop_on_unanswered:
+                wall_timers = [t for t in wall_timers if not t.is_callback]
+            wait_for = None
+            if wall_timers:
+                wait_for = self.clock.wall_seconds_until(min(wall_timers, key=_timer_order).due)
+            if nearest_deadline is not None:
+                until_deadline = max(0.0, nearest_deadline - time.monotonic())
+                wait_for = until_deadline if wait_for is None else min(wait_for, until_deadline)
+            if not wall_clock and not wall_timers:
+                # synchronous drive: only a callback answer could move on, and nothing scripted
+                # will give one
+                if any(ex.open_callbacks for ex in tree):
+                    root.blocked = True
+                    return DriveOutcome.BLOCKED
+                self._fail_stuck(root)
+                continue
+            if wait_for is not None and wait_for <= 0:
+                continue
+            self.cond.wait(wait_for)
+
+    def _fail_stuck(self, root: LocalExecution) -> None:
+        """Nothing can run and nothing is pending (should not happen): fail rather than hang."""
+        self._finish(
+            root,
+            ExecutionStatus.FAILED,
+            error={
+                "ErrorType": NO_PENDING_OPERATIONS_ERROR_TYPE,
+                "ErrorMessage": "The execution waits on nothing that can complete",
+            },
+        )
+
+    def _skip_to(self, due: float, protect_callbacks: bool) -> None:
+        gap = self.clock.advance_to(due)
+        if gap > 0 and protect_callbacks:
+            for ex in self.executions.values():
+                for timer in ex.timers.values():
+                    if timer.is_callback:
+                        timer.due += gap
+
+    # -- invoking handlers ------------------------------------------------------------------------
+
+    def _invoke(self, ex: LocalExecution) -> None:
+        """One invocation of ``ex``'s handler (called without the lock)."""
+        with self.lock:
+            if not ex.running:
+                return
+            token = new_token()
+            ex.token = token
+            ex.invocation_tokens = {token}
+            ex.snapshots.clear()
+            ex.changed.clear()
+            ex.needs_invoke = False
+            ex.dirty = False
+            ex.invoking = True
+            ex.invocations += 1
+            updated = list(ex.updated_ids)
+            ex.updated_ids.clear()
+            ids = ex.visible_operation_ids(self.omit_completed_children)
+            first = self._page(ex, ids, 0, None, None, datetimes=False)
+            event: dict[str, Any] = {
+                "DurableExecutionArn": ex.arn,
+                "CheckpointToken": token,
+                "InitialExecutionState": {
+                    "Operations": first["Operations"],
+                    "NextMarker": first.get("NextMarker", ""),
+                },
+            }
+            if updated:
+                event["UpdatedOperationIds"] = updated
+            context = LambdaContext(
+                ex.function_name,
+                region=self.region,
+                account_id=ex.account_id,
+                timeout_seconds=self.invocation_timeout,
+                tenant_id=ex.tenant_id,
+            )
+            start = self.clock.now()
+        output: Any = None
+        failure: dict[str, Any] | None = None
+        try:
+            with use_client(self.client):
+                output = ex.handler(event, context)
+        except SystemExit as exc:
+            failure = {
+                "ErrorType": "Runtime.ExitError",
+                "ErrorMessage": (
+                    f"RequestId: {context.aws_request_id} Error: Runtime exited with error: "
+                    f"exit status {exc.code if exc.code is not None else 0}"
+                ),
+            }
+        except Exception as exc:  # noqa: BLE001 - an unhandled function error fails the invocation
+            failure = _error_from_exception(exc)
+        except BaseException as exc:  # KeyboardInterrupt & co.: record the invocation, re-raise
+            with self.cond:
+                self._complete_invocation(
+                    ex, None, _error_from_exception(exc), start, context.aws_request_id
+                )
+            raise
+        with self.cond:
+            self._complete_invocation(ex, output, failure, start, context.aws_request_id)
+
+    def _complete_invocation(
+        self,
+        ex: LocalExecution,
+        output: Any,
+        failure: dict[str, Any] | None,
+        start: datetime.datetime,
+        request_id: str,
+    ) -> None:
+        ex.invoking = False
+        ex.token = None
+        ex.invocation_tokens.clear()
+        ex.snapshots.clear()
+        if failure is None:
+            failure = _output_problem(output)
+        details: dict[str, Any] = {
+            "StartTimestamp": start,
+            "EndTimestamp": self.clock.now(),
+            "RequestId": request_id,
+        }
+        if failure is not None:
+            details["Error"] = error_payload(failure)
+        ex.history.append(INVOCATION_COMPLETED, details["EndTimestamp"], details)
+        self.cond.notify_all()
+        if not ex.running:
+            return
+        outcome = ex.checkpointed_outcome
+        status = output.get("Status") if failure is None else None
+        if outcome is not None:
+            if outcome[0] == "SUCCEED":
+                result = output.get("Result") if status == "SUCCEEDED" else None
+                self._finish(ex, ExecutionStatus.SUCCEEDED, result=result or outcome[1])
+            else:
+                error = output.get("Error") if status == "FAILED" else None
+                self._finish(ex, ExecutionStatus.FAILED, error=error or outcome[1])
+            return
+        if failure is not None:
+            ex.consecutive_failures += 1
+            if ex.consecutive_failures >= MAX_CONSECUTIVE_FAILED_INVOCATIONS:
+                last = failure.get("ErrorType", "Error")
+                message = failure.get("ErrorMessage", "")
+                self._finish(
+                    ex,
+                    ExecutionStatus.FAILED,
+                    error={
+                        "ErrorType": INVOCATIONS_EXHAUSTED_ERROR_TYPE,
+                        "ErrorMessage": (
+                            f"{ex.consecutive_failures} invocations in a row failed; "
+                            f"last error: {last}: {message}"
+                        ),
+                    },
+                )
+            else:
+                ex.needs_invoke = True
+            ex.dirty = False
+            return
+        ex.consecutive_failures = 0
+        if status == "SUCCEEDED":
+            self._finish(ex, ExecutionStatus.SUCCEEDED, result=output.get("Result"))
+        elif status == "FAILED":
+            self._finish(ex, ExecutionStatus.FAILED, error=output.get("Error") or {})
+        elif ex.dirty or ex.needs_invoke:
+            ex.needs_invoke = True
+            ex.idle_pending_outputs = 0
+        elif ex.has_pending_operations():
+            ex.idle_pending_outputs = 0
+        else:
+            ex.idle_pending_outputs += 1
+            if ex.idle_pending_outputs >= MAX_IDLE_PENDING_OUTPUTS:
+                self._finish(
+                    ex,
+                    ExecutionStatus.FAILED,
+                    error={
+                        "ErrorType": NO_PENDING_OPERATIONS_ERROR_TYPE,
+                        "ErrorMessage": NO_PENDING_OPERATIONS_MESSAGE,
+                    },
+                )
+            else:
+                ex.needs_invoke = True
+        ex.dirty = False
+
+    def _dispatch_invoke(self, ex: LocalExecution, op_id: str) -> None:
+        """Run a chained invoke whose target is a plain function (or unknown) and complete it."""
+        with self.lock:
+            op = ex.operations.get(op_id)
+            if op is None or op.get("Status") != "STARTED" or not ex.running:
+                return
+            request = ex.invoke_targets[op_id]
+            registration = request.registration
+            function_name, input_payload = request.function_name, request.payload
+            if registration is None:
+                self._complete_invoke(
+                    ex,
+                    op,
+                    "FAILED",
+                    error={
+                        "ErrorType": "ResourceNotFoundException",
+                        "ErrorMessage": f"Function not found: {function_name}",
+                    },
+                )
+                return
+            context = LambdaContext(
+                function_name if not function_name.startswith("arn:") else registration.name,
+                region=self.region,
+                account_id=ex.account_id,
+                timeout_seconds=self.invocation_timeout,
+                tenant_id=request.tenant_id,
+            )
+        result: str | None = None
+        error: dict[str, Any] | None = None
+        try:
+            event_value = json.loads(input_payload) if input_payload else None
+        except ValueError:
+            event_value = input_payload
+        try:
+            value = registration.handler(event_value, context)
+            result = json.dumps(value)
+        except Exception as exc:  # noqa: BLE001 - the function's error fails the chained invoke
+            error = _error_from_exception(exc)
+        with self.cond:
+            op = ex.operations.get(op_id)
+            if op is None or op.get("Status") != "STARTED" or not ex.running:
+                return
+            if error is None:
+                self._complete_invoke(ex, op, "SUCCEEDED", result=result)
+            else:
+                self._complete_invoke(ex, op, "FAILED", error=error)
+
+

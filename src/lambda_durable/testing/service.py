@@ -1,0 +1,1007 @@
+"""An in-process durable execution service (the LOCAL service).
+
+:class:`LocalDurableService` stores executions and their operations, applies checkpoint updates
+by the service rules (protocol.md 3.5 validation, 3.6 transitions), records the history
+(protocol.md 8), and drives each execution: it invokes the handler, then whatever can happen
+next (chained invokes, scripted callback answers, timers) and re-invokes whenever something the
+execution waits on completes (protocol.md 8.3).
+
+Handlers are called in-process as ``handler(event, lambda_context)`` with the Lambda invocation
+event of protocol.md 2.1 (timestamps as epoch milliseconds) inside
+``lambda_durable._client_override.use_client(client)``, where ``client`` is the boto3-shaped
+:class:`LocalServiceClient` of this service. They answer ``{"Status": "SUCCEEDED", "Result"}``,
+``{"Status": "FAILED", "Error"}`` or ``{"Status": "PENDING"}``; a raised exception is a failed
+invocation (recorded, then retried; :data:`MAX_CONSECUTIVE_FAILED_INVOCATIONS` in a row fail the
+execution).
+
+Time is virtual (:class:`~lambda_durable.testing.clock.VirtualClock`): when nothing can run, the
+driver skips the clock to the next timer instead of sleeping. Callback timeouts are timers that
+wait on the outside world: when an execution is driven *synchronously* (:meth:`drive` with
+``wall_clock=False``) they elapse on the virtual clock like any other timer (or, with
+``stop_on_unanswered_callback``, the drive stops instead); when it is driven in the background
+(``wall_clock=True``) they follow the wall clock, i.e. skipping the clock for a wait moves their
+deadlines along, and only :meth:`advance_time` (or real time passing) brings them closer. The
+driver waits on a condition variable, never sleeps or polls. The drive loop itself (invocations,
+chained invokes of plain functions, time) is in :mod:`lambda_durable.testing.driver`; the
+boto3-shaped client in :mod:`lambda_durable.testing.client`.
+
+Thread safety: one re-entrant lock guards all state; handlers run without it, so a handler (or a
+background checkpoint thread, or a test thread sending callbacks) may call the service at any time.
+"""
+from __future__ import annotations
+
+import datetime
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Mapping
+
+from .clock import VirtualClock, from_epoch
+from .errors import (
+    CallbackTimeoutException,
+    InvalidParameterValueException,
+    ResourceNotFoundException,
+)
+from .history import (
+    CALLBACK_FAILED,
+    CALLBACK_SUCCEEDED,
+    CALLBACK_TIMED_OUT,
+    CHAINED_INVOKE_FAILED,
+    CHAINED_INVOKE_STARTED,
+    CHAINED_INVOKE_STOPPED,
+    CHAINED_INVOKE_SUCCEEDED,
+    CHAINED_INVOKE_TIMED_OUT,
+    EXECUTION_FAILED,
+    EXECUTION_STARTED,
+    EXECUTION_STOPPED,
+    EXECUTION_SUCCEEDED,
+    EXECUTION_TIMED_OUT,
+    WAIT_SUCCEEDED,
+    History,
+    copy_events,
+    error_payload,
+    events_for_update,
+    payload,
+    without_execution_data,
+)
+from .store import (
+    DEFAULT_MAX_INVOCATION_PAGE_BYTES,
+    ExecutionStatus,
+    FunctionRegistration,
+    LocalExecution,
+    Timer,
+    copy_operation,
+    new_callback_id,
+    new_token,
+    take_page,
+    to_event_form,
+)
+from .validation import CLIENT_TOKEN_PATTERN, TOKEN_PATTERN, validate_updates
+from .client import LocalServiceClient
+from .driver import (
+    MAX_CONSECUTIVE_FAILED_INVOCATIONS,
+    MAX_IDLE_PENDING_OUTPUTS,
+    DriveOutcome,
+    DriverMixin,
+)
+
+__all__ = [
+    "DriveOutcome",
+    "LocalDurableService",
+    "LocalServiceClient",
+    "OpenCallback",
+    "is_durable_handler",
+    "MAX_CONSECUTIVE_FAILED_INVOCATIONS",
+    "MAX_IDLE_PENDING_OUTPUTS",
+]
+
+_ARN_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_-]")
+_CALLBACK_TIMEOUT_ERRORS = {
+    "callback-timeout": {"ErrorType": "Callback.Timeout", "ErrorMessage": "Callback timed out"},
+    "callback-heartbeat": {
+        "ErrorType": "Callback.Heartbeat",
+        "ErrorMessage": "Callback timed out on heartbeat",
+    },
+}
+
+
+@dataclass(frozen=True)
+class InvokeRequest:
+    """A CHAINED_INVOKE START as received: target name, input payload, tenant, resolved target."""
+
+    function_name: str
+    payload: str | None
+    tenant_id: str | None
+    registration: FunctionRegistration | None
+
+
+@dataclass(frozen=True)
+class OpenCallback:
+    """A callback an execution waits on.
+
+    ``name`` is the name a scripted answer must use (the enclosing wait_for_callback's name when
+    there is one, else the callback's own ``Name``; ``None`` for an unnamed callback);
+    ``operation_name`` the CALLBACK operation's own Name.
+    """
+
+    name: str | None
+    callback_id: str
+    operation_id: str
+    operation_name: str | None
+    execution_arn: str
+    timeout_seconds: int = 0
+    heartbeat_timeout_seconds: int = 0
+
+
+def is_durable_handler(handler: Any) -> bool:
+    """True when ``handler`` is a durable handler (wrapped by ``@durable_execution``): it takes
+    the durable invocation event rather than a plain payload."""
+    if getattr(handler, "__durable_function__", None) is not None:
+        return True
+    return bool(getattr(handler, "_durable_execution", False))
+
+
+def _error_dict(error: Any) -> dict[str, Any]:
+    """An ErrorObject given as dict, ``lambda_service.ErrorObject`` or ``None`` as a wire dict."""
+    if error is None:
+        return {}
+    if isinstance(error, Mapping):
+        return {k: v for k, v in error.items() if v is not None}
+    to_dict = getattr(error, "to_dict", None)
+    if callable(to_dict):
+        return dict(to_dict())
+    return {"ErrorMessage": str(error)}
+
+
+def _resolve_function_name(function_name: str) -> tuple[str, str]:
+    """``(bare name, name with qualifier)`` of a FunctionName given as name, partial or full ARN,
+    with an optional ``:qualifier``."""
+    parts = function_name.split(":")
+    if function_name.startswith("arn:") and len(parts) >= 7:
+        name, qualifier = parts[6], parts[7] if len(parts) > 7 else ""
+    elif len(parts) >= 3 and parts[1] == "function":  # account:function:name[:qualifier]
+        name, qualifier = parts[2], parts[3] if len(parts) > 3 else ""
+    else:
+        name, qualifier = parts[0], parts[1] if len(parts) > 1 else ""
+    return name, f"{name}:{qualifier}" if qualifier else name
+
+
+class LocalDurableService(DriverMixin):
+    """The in-process durable execution service.
+
+    Args:
+        clock: the virtual clock (a new :class:`VirtualClock` by default).
+        max_invocation_page_bytes: largest page of operations (bytes) in the invocation event,
+            GetDurableExecutionState and checkpoint responses (default 5 MiB); set it small to
+            exercise the SDK's paging.
+        invocation_timeout: seconds reported by ``get_remaining_time_in_millis()``.
+        region, account_id: used in ARNs and Lambda contexts.
+        omit_completed_children: leave descendants of completed contexts without
+            ``ReplayChildren`` out of the state the handler receives (service behaviour).
+        skip_time: skip the clock to the next timer when nothing can run (default). False makes
+            every timer wait for the wall clock.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: VirtualClock | None = None,
+        max_invocation_page_bytes: int | None = None,
+        invocation_timeout: float = 900,
+        region: str = "us-west-2",
+        account_id: str = "123456789012",
+        omit_completed_children: bool = True,
+        skip_time: bool = True,
+    ) -> None:
+        self.clock = clock or VirtualClock()
+        self.max_page_bytes = max_invocation_page_bytes or DEFAULT_MAX_INVOCATION_PAGE_BYTES
+        self.invocation_timeout = invocation_timeout
+        self.region = region
+        self.account_id = account_id
+        self.omit_completed_children = omit_completed_children
+        self.skip_time = skip_time
+        self.lock = threading.RLock()
+        self.cond = threading.Condition(self.lock)
+        self.executions: dict[str, LocalExecution] = {}
+        self.functions: dict[str, FunctionRegistration] = {}
+        self.callbacks: dict[str, tuple[LocalExecution, str]] = {}
+        self.answers: dict[str, str | None] = {}
+        self.closed = False
+        self.client = LocalServiceClient(self)
+        self._timer_seq = 0
+        self._snapshot_seq = 0
+
+    # -- registry -------------------------------------------------------------------------------
+
+    def register_function(
+        self,
+        name: str,
+        handler: Callable[..., Any],
+        *,
+        durable: bool,
+        execution_timeout: float = 120,
+        retention_period_days: int = 1,
+    ) -> None:
+        """Make ``handler`` invokable as ``name`` (chained-invoke target). ``durable`` targets run
+        as their own durable execution on this service; others are called once with the decoded
+        payload and a Lambda context, their return value (JSON-encoded) being the result."""
+        with self.lock:
+            self.functions[name] = FunctionRegistration(
+                name, handler, durable, execution_timeout, retention_period_days
+            )
+
+    def answer_callback(self, name: str, result: str | bytes | None) -> None:
+        """Script an answer: every callback that starts with Name ``name`` (or inside a
+        wait_for_callback context named ``name``; ``"*"`` matches any callback) is completed with
+        success and ``result`` as soon as the invocation that created it has ended."""
+        if isinstance(result, (bytes, bytearray)):
+            result = bytes(result).decode("utf-8")
+        with self.lock:
+            self.answers[name] = result
+
+    def _lookup_function(self, function_name: str) -> FunctionRegistration | None:
+        bare, qualified = _resolve_function_name(function_name)
+        return (
+            self.functions.get(function_name)
+            or self.functions.get(qualified)
+            or self.functions.get(bare)
+        )
+
+    # -- executions ----------------------------------------------------------------------------
+
+    def start_execution(
+        self,
+        handler: Callable[..., Any],
+        input_payload: str | None = None,
+        *,
+        function_name: str = "test-function",
+        execution_name: str = "execution-name",
+        account_id: str | None = None,
+        execution_timeout: float = 300,
+        tenant_id: str | None = None,
+        on_event: Callable[[dict], None] | None = None,
+    ) -> LocalExecution:
+        """Create an execution (``ExecutionStarted`` recorded, first invocation owed) and return it.
+
+        ``input_payload`` is the input JSON text (``InputPayload``); ``execution_timeout`` the
+        wall-clock seconds it may run before it times out (``ExecutionTimedOut``); ``on_event``
+        is called with each history event as it is appended.
+        """
+        with self.lock:
+            return self._create_execution(
+                handler,
+                input_payload,
+                function_name=function_name,
+                execution_name=execution_name,
+                account_id=account_id or self.account_id,
+                execution_timeout=execution_timeout,
+                tenant_id=tenant_id,
+                on_event=on_event,
+            )
+
+    def _create_execution(
+        self,
+        handler,
+        input_payload,
+        *,
+        function_name,
+        execution_name,
+        account_id,
+        execution_timeout,
+        tenant_id=None,
+        on_event=None,
+        parent: LocalExecution | None = None,
+        parent_op_id: str | None = None,
+    ) -> LocalExecution:
+        execution_id = str(uuid.uuid4())
+        arn_function = _ARN_NAME_CHARS.sub("-", function_name.split(":")[0]) or "function"
+        arn_name = _ARN_NAME_CHARS.sub("-", execution_name)[:64] or "execution"
+        arn = (
+            f"arn:aws:lambda:{self.region}:{account_id}:function:{arn_function}:$LATEST"
+            f"/durable-execution/{arn_name}/{execution_id}"
+        )
+        now = self.clock.now()
+        execution = LocalExecution(
+            arn=arn,
+            name=arn_name,
+            execution_id=execution_id,
+            function_name=arn_function,
+            handler=handler,
+            input_payload=input_payload,
+            start=now,
+            timeout_seconds=execution_timeout,
+            history=History(on_event),
+            account_id=account_id,
+            region=self.region,
+            tenant_id=tenant_id,
+            parent=parent,
+            parent_op_id=parent_op_id,
+        )
+        if execution_timeout and execution_timeout > 0:
+            execution.wall_deadline = time.monotonic() + execution_timeout
+        op: dict[str, Any] = {
+            "Id": execution_id,
+            "Type": "EXECUTION",
+            "StartTimestamp": now,
+            "Status": "STARTED",
+            "ExecutionDetails": {} if input_payload is None else {"InputPayload": input_payload},
+        }
+        execution.operations[execution_id] = op
+        self.executions[arn] = execution
+        if parent is not None:
+            parent.children.append(execution)
+        timeout_value = int(execution_timeout) if execution_timeout else 0
+        execution.history.append(
+            EXECUTION_STARTED,
+            now,
+            {"Input": payload(input_payload), "ExecutionTimeout": timeout_value},
+            {"Id": execution_id, "Name": arn_name},
+        )
+        return execution
+
+    def get_execution(self, arn: str) -> LocalExecution:
+        """The execution with ARN ``arn``; :class:`ResourceNotFoundException` if unknown."""
+        with self.lock:
+            execution = self.executions.get(arn)
+            if execution is None:
+                raise ResourceNotFoundException(f"Durable execution not found: {arn}")
+            return execution
+
+    def describe_execution(self, arn: str, include_execution_data: bool = True) -> dict[str, Any]:
+        """The ``GetDurableExecution`` response for ``arn``."""
+        with self.lock:
+            ex = self.get_execution(arn)
+            out: dict[str, Any] = {
+                "DurableExecutionArn": ex.arn,
+                "DurableExecutionName": ex.name,
+                "FunctionArn": f"{ex.function_arn}:$LATEST",
+                "StartTimestamp": ex.start,
+                "Status": ex.status.value,
+            }
+            if include_execution_data:
+                if ex.input_payload is not None:
+                    out["InputPayload"] = ex.input_payload
+                if ex.result is not None:
+                    out["Result"] = ex.result
+            if ex.error is not None:
+                out["Error"] = dict(ex.error)
+            if ex.end is not None:
+                out["EndTimestamp"] = ex.end
+            out["ExecutionDataIncluded"] = include_execution_data
+            return out
+
+    def get_history(self, arn: str, include_execution_data: bool = True) -> list[dict[str, Any]]:
+        """The execution's events (copies), with or without data payloads."""
+        with self.lock:
+            events = self.get_execution(arn).history.events
+            if include_execution_data:
+                return copy_events(events)
+            return without_execution_data(events)
+
+    def operations(self, arn: str) -> list[dict[str, Any]]:
+        """Copies of all the execution's operations in start order (timestamps as datetimes)."""
+        with self.lock:
+            return [copy_operation(op) for op in self.get_execution(arn).operations.values()]
+
+    def open_callbacks(self, execution: LocalExecution) -> list[OpenCallback]:
+        """The callbacks ``execution`` and its running chained children wait on."""
+        with self.lock:
+            out = []
+            for ex in execution.tree():
+                for op_id in ex.open_callbacks:
+                    op = ex.operations[op_id]
+                    out.append(
+                        OpenCallback(
+                            name=self._answer_name(ex, op),
+                            callback_id=op["CallbackDetails"]["CallbackId"],
+                            operation_id=op_id,
+                            operation_name=op.get("Name"),
+                            execution_arn=ex.arn,
+                            timeout_seconds=_timer_seconds(ex.timers, op_id, "callback-timeout"),
+                            heartbeat_timeout_seconds=_timer_seconds(
+                                ex.timers, op_id, "callback-heartbeat"
+                            ),
+                        )
+                    )
+            return out
+
+    def close(self) -> None:
+        """Stop every driver at its next step; pending executions stay as they are."""
+        with self.cond:
+            self.closed = True
+            self.cond.notify_all()
+
+    def advance_time(self, seconds: float) -> None:
+        """Move the virtual clock ``seconds`` forward; timers (callback timeouts included) that
+        become due fire at the drivers' next step."""
+        self.clock.advance(seconds)
+        with self.cond:
+            self.cond.notify_all()
+
+    # -- the durable APIs -----------------------------------------------------------------------
+
+    def checkpoint(
+        self,
+        arn: str,
+        checkpoint_token: str,
+        updates: Iterable[Mapping[str, Any]] | None = None,
+        client_token: str | None = None,
+    ) -> dict[str, Any]:
+        """``CheckpointDurableExecution``: validate and apply ``updates`` as one batch.
+
+        Returns ``{"CheckpointToken": new token (absent after an EXECUTION update),
+        "NewExecutionState": {"Operations": [operations changed since the previous response,
+        async completions included], "NextMarker"?}}``. Raises
+        :class:`InvalidParameterValueException` for a stale/unknown token ("Invalid checkpoint
+        token ...") or an update that breaks a rule. A repeated ``(ClientToken, CheckpointToken)``
+        returns the stored response of the first call.
+        """
+        updates = list(updates or [])
+        with self.cond:
+            ex = self.executions.get(arn)
+            if ex is None:
+                raise InvalidParameterValueException(f"Invalid durable execution ARN: {arn}")
+            if client_token is not None:
+                if not isinstance(client_token, str) or not CLIENT_TOKEN_PATTERN.fullmatch(
+                    client_token
+                ):
+                    raise InvalidParameterValueException(
+                        "ClientToken must be 1..64 printable ASCII characters"
+                    )
+                stored = ex.idempotency.get((client_token, checkpoint_token))
+                if stored is not None:
+                    return _copy_response(stored)
+            self._check_token(ex, checkpoint_token, for_write=True)
+            self._fire_due_timers()
+            validate_updates(updates, ex.operations)
+            now = self.clock.now()
+            for update in updates:
+                self._apply_update(ex, update, now)
+            if ex.checkpointed_outcome is not None:
+                ex.token = next_token = None  # the execution is complete: no more checkpoints
+            else:
+                next_token = new_token()
+                ex.token = next_token
+                ex.invocation_tokens.add(next_token)
+            response: dict[str, Any] = {"NewExecutionState": self._changed_state(ex)}
+            if next_token is not None:
+                response = {"CheckpointToken": next_token, **response}
+            if client_token is not None:
+                ex.idempotency[(client_token, checkpoint_token)] = _copy_response(response)
+            self.cond.notify_all()
+            return response
+
+    def get_state(
+        self,
+        arn: str,
+        checkpoint_token: str,
+        marker: str | None = None,
+        max_items: int | None = None,
+    ) -> dict[str, Any]:
+        """``GetDurableExecutionState``: one page of operations, ``{"Operations", "NextMarker"?}``.
+
+        ``marker`` continues a listing (from the invocation event, a checkpoint response or a
+        previous page); ``max_items`` 1..1000 (0/None = 100); pages are also cut at
+        ``max_invocation_page_bytes``. The token must be one issued to the running invocation.
+        """
+        with self.lock:
+            ex = self.executions.get(arn)
+            if ex is None:
+                raise InvalidParameterValueException(f"Invalid durable execution ARN: {arn}")
+            self._check_token(ex, checkpoint_token, for_write=False)
+            if max_items is None or max_items == 0:
+                max_items = 100
+            if isinstance(max_items, bool) or not isinstance(max_items, int) or not 0 < max_items <= 1000:
+                raise InvalidParameterValueException("MaxItems must be between 0 and 1000")
+            if marker:
+                key, _, offset_text = marker.rpartition(".")
+                ids = ex.snapshots.get(key)
+                if ids is None or not offset_text.isdigit():
+                    raise InvalidParameterValueException(f"Invalid marker: {marker}")
+                offset = int(offset_text)
+            else:
+                ids = ex.visible_operation_ids(self.omit_completed_children)
+                key, offset = None, 0
+            return self._page(ex, ids, offset, key, max_items, datetimes=True)
+
+    def send_callback_success(self, callback_id: str, result: str | bytes | None = None) -> None:
+        """``SendDurableExecutionCallbackSuccess``: the callback SUCCEEDS with ``result`` (bytes
+        are decoded as UTF-8; the text is stored verbatim as ``CallbackDetails.Result``)."""
+        if isinstance(result, (bytes, bytearray, memoryview)):
+            raw = bytes(result)
+            if len(raw) > 1_048_576:
+                raise InvalidParameterValueException("Result must be at most 1048576 bytes")
+            try:
+                result = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidParameterValueException("Result must be UTF-8 text") from None
+        elif result is not None and len(result.encode("utf-8", "surrogatepass")) > 1_048_576:
+            raise InvalidParameterValueException("Result must be at most 1048576 bytes")
+        with self.cond:
+            ex, op = self._open_callback(callback_id)
+            self._complete_callback(ex, op, "SUCCEEDED", result=result)
+
+    def send_callback_failure(self, callback_id: str, error: Any = None) -> None:
+        """``SendDurableExecutionCallbackFailure``: the callback FAILS with ``error`` (an
+        ErrorObject as dict or ``lambda_service.ErrorObject``; ``None`` = empty error)."""
+        error_dict = _error_dict(error)
+        with self.cond:
+            ex, op = self._open_callback(callback_id)
+            self._complete_callback(ex, op, "FAILED", error=error_dict)
+
+    def send_callback_heartbeat(self, callback_id: str) -> None:
+        """``SendDurableExecutionCallbackHeartbeat``: re-arm the callback's heartbeat timer."""
+        with self.cond:
+            ex, op = self._open_callback(callback_id)
+            timer = ex.timers.get((op["Id"], "callback-heartbeat"))
+            if timer is not None:
+                timer.due = self.clock.time() + timer.seconds
+            self.cond.notify_all()
+
+    def stop_execution(self, arn: str, error: Any = None) -> datetime.datetime:
+        """``StopDurableExecution``: the execution ends STOPPED (``ExecutionStopped``)."""
+        with self.cond:
+            ex = self.get_execution(arn)
+            if not ex.running:
+                raise InvalidParameterValueException(f"Durable execution {arn} is not running")
+            self._finish(ex, ExecutionStatus.STOPPED, error=_error_dict(error))
+            return ex.end  # type: ignore[return-value]
+
+    # -- token and paging helpers -----------------------------------------------------------------
+
+    def _check_token(self, ex: LocalExecution, token: Any, *, for_write: bool) -> None:
+        if not isinstance(token, str) or not token or not TOKEN_PATTERN.fullmatch(token):
+            raise InvalidParameterValueException(f"Invalid checkpoint token: {token!r}")
+        valid = (token == ex.token) if for_write else (token in ex.invocation_tokens)
+        if not valid or not ex.running:
+            raise InvalidParameterValueException(
+                f"Invalid checkpoint token {token!r}: it was already used, belongs to an "
+                "invocation that has ended, or was not issued for this execution"
+            )
+
+    def _changed_state(self, ex: LocalExecution) -> dict[str, Any]:
+        ids = list(ex.changed)
+        ex.changed.clear()
+        if not ids:
+            return {"Operations": []}
+        return self._page(ex, ids, 0, None, None, datetimes=True)
+
+    def _snapshot(self, ex: LocalExecution, ids: list[str]) -> str:
+        self._snapshot_seq += 1
+        key = f"m{self._snapshot_seq}"
+        ex.snapshots[key] = ids
+        return key
+
+    def _page(
+        self,
+        ex: LocalExecution,
+        ids: list[str],
+        offset: int,
+        key: str | None,
+        max_items: int | None,
+        *,
+        datetimes: bool,
+    ) -> dict[str, Any]:
+        """One page of ``ids[offset:]``; a ``NextMarker`` when more remain."""
+        operations = ex.operations
+        remaining = (to_event_form(operations[op_id]) for op_id in ids[offset:])
+        page, count = take_page(remaining, self.max_page_bytes, max_items)
+        if datetimes:
+            page = [copy_operation(operations[op_id]) for op_id in ids[offset : offset + count]]
+        out: dict[str, Any] = {"Operations": page}
+        if offset + count < len(ids):
+            if key is None:
+                key = self._snapshot(ex, ids)
+            out["NextMarker"] = f"{key}.{offset + count}"
+        return out
+
+    # -- applying updates -------------------------------------------------------------------------
+
+    def _apply_update(self, ex: LocalExecution, update: Mapping[str, Any], now: datetime.datetime) -> None:
+        kind, action, op_id = update["Type"], update["Action"], update["Id"]
+        if kind == "EXECUTION":
+            if action == "SUCCEED":
+                ex.checkpointed_outcome = ("SUCCEED", update.get("Payload"))
+            else:
+                ex.checkpointed_outcome = ("FAIL", dict(update.get("Error") or {}))
+            return
+        op = ex.operations.get(op_id)
+        if op is None:
+            op = {"Id": op_id}
+            if update.get("ParentId") is not None:
+                op["ParentId"] = update["ParentId"]
+            if update.get("Name") is not None:
+                op["Name"] = update["Name"]
+            op["Type"] = kind
+            if update.get("SubType") is not None:
+                op["SubType"] = update["SubType"]
+            op["StartTimestamp"] = now
+            ex.operations[op_id] = op
+        handler = getattr(self, f"_apply_{kind.lower()}")
+        handler(ex, op, update, now)
+        ex.changed[op_id] = None
+        for event_type, details in events_for_update(update, op):
+            if event_type == CHAINED_INVOKE_STARTED:
+                details = self._invoke_started_details(ex, op, update)
+            ex.history.append(event_type, now, details, update)
+
+    def _apply_step(self, ex, op, update, now) -> None:
+        action = update["Action"]
+        details = op.setdefault("StepDetails", {"Attempt": 0})
+        if action == "START":
+            op["Status"] = "STARTED"
+            return
+        details["Attempt"] = details.get("Attempt", 0) + 1
+        ex.timers.pop((op["Id"], "retry"), None)
+        if action == "RETRY":
+            delay = update["StepOptions"]["NextAttemptDelaySeconds"]
+            due = now.timestamp() + delay
+            op["Status"] = "PENDING"
+            details["NextAttemptTimestamp"] = from_epoch(due)
+            if update.get("Error") is not None:
+                details["Error"] = dict(update["Error"])
+                details.pop("Result", None)
+            else:
+                details.pop("Error", None)
+                if update.get("Payload") is not None:
+                    details["Result"] = update["Payload"]
+                else:
+                    details.pop("Result", None)
+            self._add_timer(ex, op["Id"], "retry", due, delay)
+            return
+        op["EndTimestamp"] = now
+        details.pop("NextAttemptTimestamp", None)
+        if action == "SUCCEED":
+            op["Status"] = "SUCCEEDED"
+            details.pop("Error", None)
+            if update.get("Payload") is not None:
+                details["Result"] = update["Payload"]
+            else:
+                details.pop("Result", None)
+        else:
+            op["Status"] = "FAILED"
+            details.pop("Result", None)
+            details["Error"] = dict(update.get("Error") or {})
+
+    def _apply_context(self, ex, op, update, now) -> None:
+        action = update["Action"]
+        if action == "START":
+            op["Status"] = "STARTED"
+            return
+        op["EndTimestamp"] = now
+        details: dict[str, Any] = {}
+        options = update.get("ContextOptions")
+        if action == "SUCCEED":
+            op["Status"] = "SUCCEEDED"
+            if update.get("Payload") is not None:
+                details["Result"] = update["Payload"]
+        else:
+            op["Status"] = "FAILED"
+            details["Error"] = dict(update.get("Error") or {})
+        details["ReplayChildren"] = bool((options or {}).get("ReplayChildren", False))
+        op["ContextDetails"] = details
+
+    def _apply_wait(self, ex, op, update, now) -> None:
+        if update["Action"] == "START":
+            seconds = update["WaitOptions"]["WaitSeconds"]
+            due = now.timestamp() + seconds
+            op["Status"] = "STARTED"
+            op["WaitDetails"] = {"ScheduledEndTimestamp": from_epoch(due)}
+            self._add_timer(ex, op["Id"], "wait", due, seconds)
+        else:  # CANCEL
+            op["Status"] = "CANCELLED"
+            op["EndTimestamp"] = now
+            ex.timers.pop((op["Id"], "wait"), None)
+
+    def _apply_callback(self, ex, op, update, now) -> None:
+        options = update.get("CallbackOptions") or {}
+        callback_id = new_callback_id()
+        op["Status"] = "STARTED"
+        op["CallbackDetails"] = {"CallbackId": callback_id}
+        self.callbacks[callback_id] = (ex, op["Id"])
+        ex.open_callbacks[op["Id"]] = None
+        clock_now = now.timestamp()
+        timeout = options.get("TimeoutSeconds") or 0
+        heartbeat = options.get("HeartbeatTimeoutSeconds") or 0
+        if timeout:
+            self._add_timer(ex, op["Id"], "callback-timeout", clock_now + timeout, timeout)
+        if heartbeat:
+            self._add_timer(ex, op["Id"], "callback-heartbeat", clock_now + heartbeat, heartbeat)
+
+    def _apply_chained_invoke(self, ex, op, update, now) -> None:
+        op_id = op["Id"]
+        if update["Action"] == "CANCEL":
+            op["Status"] = "CANCELLED"
+            op["EndTimestamp"] = now
+            if update.get("Error") is not None:
+                op["ChainedInvokeDetails"] = {"Error": dict(update["Error"])}
+            if op_id in ex.pending_dispatch:
+                ex.pending_dispatch.remove(op_id)
+            for child in ex.children:
+                if child.parent_op_id == op_id and child.running:
+                    self._finish(child, ExecutionStatus.STOPPED, error={
+                        "ErrorType": "Execution.Stopped",
+                        "ErrorMessage": "The chained invoke was cancelled",
+                    }, notify_parent=False)
+            return
+        options = update["ChainedInvokeOptions"]
+        op["Status"] = "STARTED"
+        registration = self._lookup_function(options["FunctionName"])
+        ex.invoke_targets[op_id] = InvokeRequest(
+            options["FunctionName"], update.get("Payload"), options.get("TenantId"), registration
+        )
+        if registration is not None and registration.durable:
+            self._create_execution(
+                registration.handler,
+                update.get("Payload"),
+                function_name=registration.name,
+                execution_name=op_id,
+                account_id=ex.account_id,
+                execution_timeout=registration.execution_timeout,
+                tenant_id=options.get("TenantId"),
+                parent=ex,
+                parent_op_id=op_id,
+            )
+        else:
+            ex.pending_dispatch.append(op_id)
+
+    def _invoke_started_details(self, ex, op, update) -> dict[str, Any]:
+        options = update.get("ChainedInvokeOptions") or {}
+        details: dict[str, Any] = {"FunctionName": options.get("FunctionName")}
+        if options.get("TenantId") is not None:
+            details["TenantId"] = options["TenantId"]
+        details["Input"] = payload(update.get("Payload"))
+        request = ex.invoke_targets.get(op["Id"])
+        if request is not None and request.registration is not None:
+            details["ExecutedVersion"] = "$LATEST"
+        for child in ex.children:
+            if child.parent_op_id == op["Id"]:
+                details["DurableExecutionArn"] = child.arn
+        return details
+
+    def _add_timer(self, ex: LocalExecution, op_id: str, kind: str, due: float, seconds: int) -> None:
+        self._timer_seq += 1
+        ex.timers[(op_id, kind)] = Timer(ex, op_id, kind, due, seconds, self._timer_seq)
+
+    # -- asynchronous completions -----------------------------------------------------------------
+
+    def _mark_async_change(self, ex: LocalExecution, op_id: str) -> None:
+        """Record that ``op_id`` changed outside an invocation's own updates: it goes into the next
+        checkpoint response and ``UpdatedOperationIds``, and the handler is owed an invocation."""
+        ex.changed[op_id] = None
+        ex.updated_ids[op_id] = None
+        if ex.invoking:
+            ex.dirty = True
+        else:
+            ex.needs_invoke = True
+        ex.blocked = False
+        self.cond.notify_all()
+
+    def _open_callback(self, callback_id: Any) -> tuple[LocalExecution, dict[str, Any]]:
+        if not isinstance(callback_id, str) or not callback_id or not TOKEN_PATTERN.fullmatch(
+            callback_id
+        ):
+            raise InvalidParameterValueException(f"Invalid callback id: {callback_id!r}")
+        entry = self.callbacks.get(callback_id)
+        if entry is None:
+            raise ResourceNotFoundException(f"Callback not found: {callback_id}")
+        ex, op_id = entry
+        op = ex.operations[op_id]
+        status = op.get("Status")
+        if status == "TIMED_OUT":
+            raise CallbackTimeoutException(f"Callback {callback_id} has timed out")
+        if status != "STARTED":
+            raise InvalidParameterValueException(
+                f"Callback {callback_id} has already completed ({status})"
+            )
+        if not ex.running:
+            raise InvalidParameterValueException(
+                f"Callback {callback_id} belongs to execution {ex.arn}, which has ended "
+                f"({ex.status.value})"
+            )
+        return ex, op
+
+    def _complete_callback(
+        self,
+        ex: LocalExecution,
+        op: dict[str, Any],
+        status: str,
+        *,
+        result: str | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        op_id = op["Id"]
+        now = self.clock.now()
+        op["Status"] = status
+        op["EndTimestamp"] = now
+        details = op["CallbackDetails"]
+        if status == "SUCCEEDED":
+            if result is not None:
+                details["Result"] = result
+            ex.history.append(CALLBACK_SUCCEEDED, now, {"Result": payload(result)}, op)
+        else:
+            details["Error"] = dict(error or {})
+            event_type = CALLBACK_FAILED if status == "FAILED" else CALLBACK_TIMED_OUT
+            ex.history.append(event_type, now, {"Error": error_payload(error)}, op)
+        ex.open_callbacks.pop(op_id, None)
+        ex.scripted.pop(op_id, None)
+        ex.timers.pop((op_id, "callback-timeout"), None)
+        ex.timers.pop((op_id, "callback-heartbeat"), None)
+        self._mark_async_change(ex, op_id)
+
+    def _fire_due_timers(self) -> bool:
+        """Fire every timer of a running execution that is due on the virtual clock; returns
+        whether any fired. Waits SUCCEED (``WaitSucceeded``), retry timers make the step READY
+        (no event), callback timers time the callback out (``CallbackTimedOut``)."""
+        now = self.clock.time()
+        due = [
+            timer
+            for ex in self.executions.values()
+            if ex.running and ex.timers
+            for timer in ex.timers.values()
+            if timer.due <= now
+        ]
+        if not due:
+            return False
+        due.sort(key=lambda t: (t.due, t.seq))
+        for timer in due:
+            ex = timer.execution
+            if ex.timers.get((timer.op_id, timer.kind)) is not timer or not ex.running:
+                continue
+            self._fire_timer(timer)
+        return True
+
+    def _fire_timer(self, timer: Timer) -> None:
+        ex, op_id = timer.execution, timer.op_id
+        ex.timers.pop((op_id, timer.kind), None)
+        op = ex.operations[op_id]
+        if timer.kind == "wait":
+            now = self.clock.now()
+            op["Status"] = "SUCCEEDED"
+            op["EndTimestamp"] = now
+            ex.history.append(WAIT_SUCCEEDED, now, {"Duration": timer.seconds}, op)
+            self._mark_async_change(ex, op_id)
+        elif timer.kind == "retry":
+            op["Status"] = "READY"
+            self._mark_async_change(ex, op_id)
+        else:
+            self._complete_callback(
+                ex, op, "TIMED_OUT", error=dict(_CALLBACK_TIMEOUT_ERRORS[timer.kind])
+            )
+
+    def _answer_name(self, ex: LocalExecution, op: Mapping[str, Any]) -> str | None:
+        parent = ex.operations.get(op.get("ParentId") or "")
+        if (
+            parent is not None
+            and parent.get("Type") == "CONTEXT"
+            and parent.get("SubType") == "WaitForCallback"
+            and parent.get("Name")
+        ):
+            return parent["Name"]
+        return op.get("Name")
+
+    def _scripted_answer(self, ex: LocalExecution, op: Mapping[str, Any]) -> tuple[bool, str | None]:
+        names = [op.get("Name"), self._answer_name(ex, op), "*"]
+        for name in names:
+            if name is not None and name in self.answers:
+                return True, self.answers[name]
+        return False, None
+
+    def _apply_scripted_answers(self, tree: list[LocalExecution]) -> None:
+        if not self.answers:
+            return
+        for ex in tree:
+            for op_id in list(ex.open_callbacks):
+                op = ex.operations[op_id]
+                found, answer = self._scripted_answer(ex, op)
+                if found:
+                    self._complete_callback(ex, op, "SUCCEEDED", result=answer)
+
+    def _check_execution_deadlines(self, tree: list[LocalExecution]) -> float | None:
+        """Time out executions past their wall-clock deadline; return the nearest deadline
+        (monotonic seconds) of those still running."""
+        nearest = None
+        now = time.monotonic()
+        for ex in tree:
+            if not ex.running or ex.wall_deadline is None:
+                continue
+            if now >= ex.wall_deadline:
+                seconds = ex.timeout_seconds
+                shown = int(seconds) if float(seconds).is_integer() else seconds
+                self._finish(
+                    ex,
+                    ExecutionStatus.TIMED_OUT,
+                    error={
+                        "ErrorType": "Execution.TimedOut",
+                        "ErrorMessage": f"Execution timed out after {shown} seconds.",
+                    },
+                )
+            elif nearest is None or ex.wall_deadline < nearest:
+                nearest = ex.wall_deadline
+        return nearest
+
+    # -- ending executions ------------------------------------------------------------------------
+
+    def _finish(
+        self,
+        ex: LocalExecution,
+        status: ExecutionStatus,
+        *,
+        result: str | None = None,
+        error: dict[str, Any] | None = None,
+        notify_parent: bool = True,
+    ) -> None:
+        if not ex.running:
+            return
+        now = self.clock.now()
+        ex.status = status
+        ex.end = now
+        ex.token = None
+        ex.invocation_tokens.clear()
+        ex.needs_invoke = False
+        execution_op = ex.operations[ex.execution_id]
+        execution_op["Status"] = status.value
+        execution_op["EndTimestamp"] = now
+        if status is ExecutionStatus.SUCCEEDED:
+            ex.result = result
+            ex.history.append(EXECUTION_SUCCEEDED, now, {"Result": payload(result)})
+        else:
+            ex.error = dict(error or {})
+            event_type = {
+                ExecutionStatus.FAILED: EXECUTION_FAILED,
+                ExecutionStatus.TIMED_OUT: EXECUTION_TIMED_OUT,
+                ExecutionStatus.STOPPED: EXECUTION_STOPPED,
+            }[status]
+            ex.history.append(event_type, now, {"Error": error_payload(ex.error)})
+        parent = ex.parent
+        if notify_parent and parent is not None and parent.running:
+            op = parent.operations.get(ex.parent_op_id or "")
+            if op is not None and op.get("Status") == "STARTED":
+                invoke_status = {
+                    ExecutionStatus.SUCCEEDED: "SUCCEEDED",
+                    ExecutionStatus.FAILED: "FAILED",
+                    ExecutionStatus.TIMED_OUT: "TIMED_OUT",
+                    ExecutionStatus.STOPPED: "STOPPED",
+                }[status]
+                self._complete_invoke(parent, op, invoke_status, result=result, error=ex.error)
+        self.cond.notify_all()
+
+    def _complete_invoke(
+        self,
+        ex: LocalExecution,
+        op: dict[str, Any],
+        status: str,
+        *,
+        result: str | None = None,
+        error: dict[str, Any] | None = None,
+    ) -> None:
+        now = self.clock.now()
+        op["Status"] = status
+        op["EndTimestamp"] = now
+        if status == "SUCCEEDED":
+            op["ChainedInvokeDetails"] = {} if result is None else {"Result": result}
+            ex.history.append(CHAINED_INVOKE_SUCCEEDED, now, {"Result": payload(result)}, op)
+        else:
+            op["ChainedInvokeDetails"] = {"Error": dict(error or {})}
+            event_type = {
+                "FAILED": CHAINED_INVOKE_FAILED,
+                "TIMED_OUT": CHAINED_INVOKE_TIMED_OUT,
+                "STOPPED": CHAINED_INVOKE_STOPPED,
+            }[status]
+            ex.history.append(event_type, now, {"Error": error_payload(error)}, op)
+        self._mark_async_change(ex, op["Id"])
+
+
+def _timer_seconds(timers: Mapping[tuple[str, str], Timer], op_id: str, kind: str) -> int:
+    timer = timers.get((op_id, kind))
+    return timer.seconds if timer is not None else 0
+
+
+def _copy_response(response: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(response)
+    state = dict(out.get("NewExecutionState") or {})
+    state["Operations"] = [copy_operation(op) for op in state.get("Operations") or []]
+    out["NewExecutionState"] = state
+    return out
