@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from . import _backoff
 from .exceptions import ValidationError
+from .limits import MAX_CALLBACK_TIMEOUT_SECONDS, SUBTYPE_PATTERN
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable
@@ -53,10 +54,7 @@ __all__ = [
     "continue_batch",
 ]
 
-#: ``CallbackOptions.TimeoutSeconds`` / ``HeartbeatTimeoutSeconds`` upper bound (protocol.md 1.4).
-MAX_CALLBACK_TIMEOUT_SECONDS = 99_999_999
-
-_SUB_TYPE_RE = re.compile(r"[a-zA-Z0-9_-]{1,32}")
+_SUB_TYPE_RE = SUBTYPE_PATTERN
 _TENANT_ID_RE = re.compile(r"[a-zA-Z0-9._:/=+\-@ ]{1,256}")
 
 

@@ -15,6 +15,13 @@ CHECKPOINT_SIZE_LIMIT_BYTES = 262_144
 #: are written with an EXECUTION checkpoint instead.
 LAMBDA_RESPONSE_SIZE_LIMIT = 6 * 1024 * 1024 - 50
 
+#: Largest ``Payload``/``Result`` of any update (the API model's 6,291,456; counted in bytes).
+PAYLOAD_LIMIT_BYTES = 6_291_456
+
+#: Largest serialized ErrorObject (bytes of its JSON; the official emulator's limit, the API
+#: documents 1 MB).
+ERROR_LIMIT_BYTES = 32_768
+
 #: Largest chained-invoke input and callback success body (bytes).
 INVOKE_PAYLOAD_LIMIT_BYTES = 1_048_576
 CALLBACK_RESULT_LIMIT_BYTES = 1_048_576
@@ -28,6 +35,15 @@ MIN_DURATION_SECONDS = 1
 MAX_DURATION_SECONDS = 31_622_400
 #: Callback timeouts (seconds); 0 means none.
 MAX_CALLBACK_TIMEOUT_SECONDS = 99_999_999
+
+#: Operation and parent IDs: 1..64 of [a-zA-Z0-9-_].
+ID_PATTERN = re.compile(r"[a-zA-Z0-9_-]{1,64}")
+#: Idempotency token of a checkpoint call: 1..64 of [\x21-\x7E].
+CLIENT_TOKEN_PATTERN = re.compile(r"[\x21-\x7E]{1,64}")
+#: Checkpoint tokens and callback IDs: base64 alphabet.
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+#: Chained invoke target: 1..256 characters (name, partial or full ARN, optional qualifier).
+MAX_FUNCTION_NAME_LENGTH = 256
 
 #: Operation names: 1..256 printable ASCII characters.
 MAX_NAME_LENGTH = 256

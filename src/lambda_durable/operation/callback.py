@@ -8,7 +8,7 @@ default, protocol.md 5.6) when SUCCEEDED, and raises :class:`CallbackTimeoutErro
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from ..exceptions import (
     CallbackError,

@@ -38,6 +38,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
+from ..limits import CALLBACK_RESULT_LIMIT_BYTES, utf8_len
 from .clock import VirtualClock, from_epoch
 from .errors import (
     CallbackTimeoutException,
@@ -78,7 +79,8 @@ from .store import (
     take_page,
     to_event_form,
 )
-from .validation import CLIENT_TOKEN_PATTERN, TOKEN_PATTERN, validate_updates
+from ..limits import CLIENT_TOKEN_PATTERN, TOKEN_PATTERN
+from .validation import validate_updates
 from .client import LocalServiceClient
 from .driver import (
     MAX_CONSECUTIVE_FAILED_INVOCATIONS,
@@ -511,14 +513,18 @@ class LocalDurableService(DriverMixin):
         are decoded as UTF-8; the text is stored verbatim as ``CallbackDetails.Result``)."""
         if isinstance(result, (bytes, bytearray, memoryview)):
             raw = bytes(result)
-            if len(raw) > 1_048_576:
-                raise InvalidParameterValueException("Result must be at most 1048576 bytes")
+            if len(raw) > CALLBACK_RESULT_LIMIT_BYTES:
+                raise InvalidParameterValueException(
+                    f"Result must be at most {CALLBACK_RESULT_LIMIT_BYTES} bytes"
+                )
             try:
                 result = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise InvalidParameterValueException("Result must be UTF-8 text") from None
-        elif result is not None and len(result.encode("utf-8", "surrogatepass")) > 1_048_576:
-            raise InvalidParameterValueException("Result must be at most 1048576 bytes")
+        elif result is not None and utf8_len(result) > CALLBACK_RESULT_LIMIT_BYTES:
+            raise InvalidParameterValueException(
+                f"Result must be at most {CALLBACK_RESULT_LIMIT_BYTES} bytes"
+            )
         with self.cond:
             ex, op = self._open_callback(callback_id)
             self._complete_callback(ex, op, "SUCCEEDED", result=result)

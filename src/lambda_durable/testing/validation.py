@@ -7,28 +7,23 @@ InvalidParameterValueException` with a message naming the update and the broken 
 from __future__ import annotations
 
 import json
-import re
+
 from typing import Any, Mapping, Sequence
 
+from ..limits import (
+    CHECKPOINT_SIZE_LIMIT_BYTES as STEP_PAYLOAD_LIMIT_BYTES,
+    ERROR_LIMIT_BYTES,
+    ID_PATTERN,
+    MAX_CALLBACK_TIMEOUT_SECONDS,
+    MAX_DURATION_SECONDS as MAX_DELAY_SECONDS,
+    MAX_FUNCTION_NAME_LENGTH,
+    MIN_DURATION_SECONDS as MIN_DELAY_SECONDS,
+    NAME_PATTERN,
+    PAYLOAD_LIMIT_BYTES,
+    SUBTYPE_PATTERN,
+    utf8_len,
+)
 from .errors import InvalidParameterValueException
-
-#: Largest STEP payload the service accepts (bytes).
-STEP_PAYLOAD_LIMIT_BYTES = 262_144
-#: Largest ``Payload`` of any update (characters, API model).
-PAYLOAD_LIMIT_CHARS = 6_291_456
-#: Largest ``json.dumps(Error)`` (characters; the official emulator's limit).
-ERROR_LIMIT_CHARS = 32_768
-#: Wait / retry delays: whole seconds in this range.
-MIN_DELAY_SECONDS = 1
-MAX_DELAY_SECONDS = 31_622_400
-#: Callback timeouts: 0 (none) .. this many seconds.
-MAX_CALLBACK_TIMEOUT_SECONDS = 99_999_999
-
-ID_PATTERN = re.compile(r"[a-zA-Z0-9_-]{1,64}")
-NAME_PATTERN = re.compile(r"[\x20-\x7E]{1,256}")
-SUBTYPE_PATTERN = re.compile(r"[a-zA-Z0-9_-]{1,32}")
-CLIENT_TOKEN_PATTERN = re.compile(r"[\x21-\x7E]{1,64}")
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 TYPES = ("EXECUTION", "CONTEXT", "STEP", "WAIT", "CALLBACK", "CHAINED_INVOKE")
 #: Valid actions per operation type (rule 6).
@@ -85,9 +80,9 @@ def _check_fields(update: Mapping[str, Any]) -> str | None:
     if data is not None:
         if not isinstance(data, str):
             return "Payload must be a string"
-        if len(data) > PAYLOAD_LIMIT_CHARS:
-            return f"Payload must be at most {PAYLOAD_LIMIT_CHARS} characters"
-        if kind == "STEP" and len(data.encode("utf-8", "surrogatepass")) > STEP_PAYLOAD_LIMIT_BYTES:
+        if utf8_len(data) > PAYLOAD_LIMIT_BYTES:
+            return f"Payload must be at most {PAYLOAD_LIMIT_BYTES} bytes"
+        if kind == "STEP" and utf8_len(data) > STEP_PAYLOAD_LIMIT_BYTES:
             return (
                 "STEP output payload size must be less than or equal to "
                 f"{STEP_PAYLOAD_LIMIT_BYTES} bytes"
@@ -96,8 +91,8 @@ def _check_fields(update: Mapping[str, Any]) -> str | None:
     if error is not None:
         if not isinstance(error, Mapping):
             return "Error must be an ErrorObject"
-        if len(json.dumps(error)) > ERROR_LIMIT_CHARS:
-            return f"Error must be at most {ERROR_LIMIT_CHARS} characters when serialized"
+        if utf8_len(json.dumps(error)) > ERROR_LIMIT_BYTES:
+            return f"Error must be at most {ERROR_LIMIT_BYTES} bytes when serialized"
     # rule 9
     if action == "FAIL" and data is not None:
         return "a FAIL update must not carry a Payload"
@@ -134,7 +129,7 @@ def _check_fields(update: Mapping[str, Any]) -> str | None:
     if kind == "CHAINED_INVOKE" and action == "START":
         options = update.get("ChainedInvokeOptions")
         function_name = options.get("FunctionName") if isinstance(options, Mapping) else None
-        if not isinstance(function_name, str) or not 1 <= len(function_name) <= 256:
+        if not isinstance(function_name, str) or not 1 <= len(function_name) <= MAX_FUNCTION_NAME_LENGTH:
             return "a CHAINED_INVOKE START requires ChainedInvokeOptions.FunctionName (1..256)"
     return None
 
