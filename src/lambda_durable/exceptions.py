@@ -291,6 +291,14 @@ class SerDesError(_ErrorFields, DurableExecutionsError):
 _OPERATION_ERRORS: dict[str, type[DurableOperationError]] = {}
 
 
+def _qualified_name(cls: type) -> str:
+    """The ErrorType written for ``cls``: the official SDK's name for the SDK's own classes
+    (checkpoint compatibility), ``module.QualName`` otherwise."""
+    if cls.__module__ == __name__:
+        return f"{OFFICIAL_EXCEPTIONS_MODULE}.{cls.__qualname__}"
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def register_operation_error(error_cls: type[DurableOperationError]) -> None:
     """Make ``error_cls`` reconstructible from a stored ErrorType naming it (its qualified name,
     the official SDK's qualified name for the SDK's classes, and the bare class name)."""
@@ -311,7 +319,8 @@ def operation_error_class(error_type: str | None) -> type[DurableOperationError]
 class DurableOperationError(_ErrorFields, DurableExecutionsError):
     """An operation failed; raised to user code, identically on the first run and on replay.
 
-    ``error_type`` is the ErrorType of the underlying failure (e.g. ``ValueError``), ``message``,
+    ``error_type`` is the ErrorType of the underlying failure (e.g. ``ValueError``; this class's
+    qualified name when no underlying error is known), ``message``,
     ``data`` and ``stack_trace`` the stored ErrorObject fields.
     """
 
@@ -323,7 +332,7 @@ class DurableOperationError(_ErrorFields, DurableExecutionsError):
         stack_trace: list[str] | None = None,
     ) -> None:
         super().__init__(message)
-        self._set_fields(message, error_type, data, stack_trace)
+        self._set_fields(message, error_type or _qualified_name(type(self)), data, stack_trace)
 
     @classmethod
     def from_error_fields(

@@ -15,6 +15,7 @@ from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, MutableMapping, Protocol
 
 from .exceptions import (
+    _qualified_name,
     OFFICIAL_EXCEPTIONS_MODULE,
     BotoClientError,
     CheckpointError,
@@ -97,10 +98,7 @@ def _qualified_error_type(exception: BaseException) -> str:
     cls = type(exception)
     if cls.__module__ == "builtins":
         return cls.__qualname__
-    if cls.__module__ == "lambda_durable.exceptions":
-        # checkpoint compatibility: write the official SDK's name for the SDK's own classes
-        return f"{OFFICIAL_EXCEPTIONS_MODULE}.{cls.__qualname__}"
-    return f"{cls.__module__}.{cls.__qualname__}"
+    return _qualified_name(cls)
 
 
 @dataclass(frozen=True)
