@@ -17,7 +17,11 @@ from lambda_durable.types import WaitForCallbackContext
 
 
 class InvalidOrder(Exception):
-    """The order cannot be processed (not retried)."""
+    """The order cannot be processed (a permanent error: never retried)."""
+
+
+class InventoryUnavailable(Exception):
+    """The inventory service did not answer (transient: retried with backoff)."""
 
 
 @durable_step
@@ -49,8 +53,11 @@ def confirm_order(step: StepContext, order_id: str, reservations: list) -> dict:
 
 @durable_execution
 def handler(event: dict, context: DurableContext) -> dict:
+    # exponential backoff (2 s, 4 s, ...) for transient errors only; InvalidOrder fails at once
     validation_retries = RetryPresets.exponential_backoff(
-        max_attempts=3, initial_delay=Duration.from_seconds(2)
+        max_attempts=3,
+        initial_delay=Duration.from_seconds(2),
+        retryable_error_types=[InventoryUnavailable, TimeoutError, ConnectionError],
     )
     order = context.step(
         validate_order(event), config=StepConfig(retry_strategy=validation_retries)

@@ -333,3 +333,10 @@ def test_parallel_branch_callable():
 def test_jitter_finalize_delay(monkeypatch, jitter, rnd, base, expected):
     monkeypatch.setattr(random, "random", lambda: rnd)
     assert jitter.finalize_delay(base) == expected
+
+
+@pytest.mark.parametrize("factory", ["from_seconds", "from_minutes", "from_hours", "from_days"])
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan")])
+def test_duration_rejects_non_finite_values(factory, value):
+    with pytest.raises(ValidationError, match="finite|negative"):
+        getattr(Duration, factory)(value)

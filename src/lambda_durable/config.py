@@ -11,6 +11,7 @@ configs (5.9), jitter (5.4).
 from __future__ import annotations
 
 import numbers
+import math
 import re
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
@@ -115,6 +116,9 @@ class Duration:
         if value < 0:
             msg = f"Duration seconds must not be negative, got: {value!r}"
             raise ValidationError(msg)
+        if isinstance(value, float) and not math.isfinite(value):
+            msg = f"Duration seconds must be finite, got: {value!r}"
+            raise ValidationError(msg)
         if not isinstance(value, int) or isinstance(value, bool):
             object.__setattr__(self, "seconds", int(value))
 
@@ -124,23 +128,23 @@ class Duration:
 
     @classmethod
     def from_seconds(cls, value: float) -> Duration:
-        """``Duration(int(value))``."""
-        return cls(seconds=int(value))
+        """``Duration(int(value))``; non-finite or negative values raise ``ValidationError``."""
+        return cls(seconds=value)
 
     @classmethod
     def from_minutes(cls, value: float) -> Duration:
         """``Duration(int(value * 60))``."""
-        return cls(seconds=int(value * 60))
+        return cls(seconds=value * 60)
 
     @classmethod
     def from_hours(cls, value: float) -> Duration:
         """``Duration(int(value * 3600))``."""
-        return cls(seconds=int(value * 3600))
+        return cls(seconds=value * 3600)
 
     @classmethod
     def from_days(cls, value: float) -> Duration:
         """``Duration(int(value * 86400))``."""
-        return cls(seconds=int(value * 86400))
+        return cls(seconds=value * 86400)
 
 
 # endregion Duration
