@@ -72,7 +72,10 @@ def run_child(
     else:
         state.enqueue(update(ctx, operation_id, CONTEXT, "START", sub_type, name))
 
-    child = ctx._child_context(operation_id, is_virtual=is_virtual, has_record=record is not None)
+    # a virtual context has no record of its own: it replays while its caller does
+    child = ctx._child_context(
+        operation_id, is_virtual=is_virtual, has_record=is_virtual or record is not None
+    )
     try:
         result = func(child)
     except (ExecutionError, RetryableSerDesError):
