@@ -555,7 +555,8 @@ def test_b09_millisecond_timestamps_in_a_map_resume_without_type_errors():
 
     def handler(event, ctx):
         ctx.wait(Duration(10), name="first")
-        return ctx.map([0, 1], item, name="m").get_results()
+        # one item at a time, so the suspension is item 0's stored retry timer
+        return ctx.map([0, 1], item, name="m", config=MapConfig(max_concurrency=1)).get_results()
 
     m = R2
     item0 = op_id(m, 0)

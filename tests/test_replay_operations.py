@@ -1052,7 +1052,9 @@ def test_map_item_failure_is_recorded_and_the_map_succeeds():
 def test_map_default_completion_is_fail_fast():
     svc = FakeService()
     ran = []
-    out = run(lambda e, ctx: ctx.map([0, 1, 2], lambda c, x, i, xs: ran.append(i) or (1 / x)).to_dict(), svc)
+    # one item at a time (B16), so fail-fast never starts items 1 and 2
+    one = MapConfig(max_concurrency=1)
+    out = run(lambda e, ctx: ctx.map([0, 1, 2], lambda c, x, i, xs: ran.append(i) or (1 / x), config=one).to_dict(), svc)
     result = json.loads(out["Result"])
     assert ran == [0]
     assert result["completionReason"] == "FAILURE_TOLERANCE_EXCEEDED"
@@ -1156,7 +1158,8 @@ def test_parallel_default_stops_at_the_first_failure():
         ran.append(1)
         raise RuntimeError("Error in branch")
 
-    out = run(lambda e, ctx: ctx.parallel([lambda c: ran.append(0) or 0, fail, lambda c: ran.append(2) or 2]).to_dict(), svc)
+    one = ParallelConfig(max_concurrency=1)
+    out = run(lambda e, ctx: ctx.parallel([lambda c: ran.append(0) or 0, fail, lambda c: ran.append(2) or 2], config=one).to_dict(), svc)
     result = json.loads(out["Result"])
     assert ran == [0, 1]
     assert result["completionReason"] == "FAILURE_TOLERANCE_EXCEEDED"

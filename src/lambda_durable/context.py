@@ -7,6 +7,7 @@ for each operation's rules. Argument validation happens before an ID is taken.
 """
 from __future__ import annotations
 
+import copy
 import datetime
 import functools
 from enum import Enum
@@ -114,6 +115,8 @@ class DurableContext:
         self._replaying = replay_status is ReplayStatus.REPLAY
         self._virtual = False
         self._mode_aware = True
+        #: map/parallel branch scope (None at the root): closed when the batch no longer waits
+        self._scope = None
         self._base_logger = logger
         self._logger = self._make_logger()
 
@@ -147,9 +150,16 @@ class DurableContext:
         child._replaying = self._replaying and has_record
         child._virtual = is_virtual
         child._mode_aware = self._mode_aware
+        child._scope = self._scope
         child._base_logger = self._base_logger
         child._logger = child._make_logger()
         return child
+
+    def _with_scope(self, scope: Any) -> DurableContext:
+        """This context, for the operations of one map/parallel branch running in ``scope``."""
+        clone = copy.copy(self)
+        clone._scope = scope
+        return clone
 
     @property
     def is_virtual(self) -> bool:

@@ -9,6 +9,7 @@ from ..exceptions import (
     OFFICIAL_EXCEPTIONS_MODULE,
     DurableOperationError,
     NonDeterministicExecutionError,
+    OrphanedChildException,
     SerDesError,
     SuspendExecution,
     TimedSuspendExecution,
@@ -104,7 +105,17 @@ def update(
     name: str | None,
     **fields: Any,
 ) -> dict:
-    """Build an OperationUpdate wire dict (``ParentId``, ``Name``, ``SubType`` only when set)."""
+    """Build an OperationUpdate wire dict (``ParentId``, ``Name``, ``SubType`` only when set).
+
+    Raises :class:`OrphanedChildException` when the operation belongs to a map/parallel branch
+    its batch has abandoned (no checkpoint may follow its ancestor's terminal one)."""
+    scope = ctx._scope
+    if scope is not None and scope.is_closed():
+        raise OrphanedChildException(
+            f"operation {operation_id} belongs to a map/parallel branch that was abandoned when "
+            "its batch completed",
+            operation_id,
+        )
     out: dict[str, Any] = {"Id": operation_id, "Type": op_type, "Action": action}
     parent = ctx._parent_id
     if parent:

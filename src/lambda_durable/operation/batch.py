@@ -3,19 +3,27 @@
 
 Item/branch ``i`` is the child context ``operation_id(<batch id>, i)`` (i from 0, independent of
 scheduling), SubType ``MapIteration``/``ParallelBranch``, or a virtual context with FLAT nesting.
-The completion policy is evaluated before scheduling and after every item transition; items not
-started when the batch completes are omitted. Item failures never raise: they are recorded in the
-result and the batch operation SUCCEEDs. Items run one after another in this version (the
-completion policy, IDs, sub-types and results are final).
+Items run concurrently (:class:`~lambda_durable.concurrency.executor.BatchExecutor`); item
+failures never raise: they are recorded in the result and the batch operation SUCCEEDs.
+
+A result over 262,144 UTF-8 bytes is checkpointed as the SDK's summary record with
+``ReplayChildren``; replay rebuilds the same :class:`BatchResult` from that record (the completion
+decision is authoritative) and the items' own checkpoints, never from a user summary (B06).
 """
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .._completion import CompletionPolicy
 from .._ids import operation_id as make_operation_id
-from ..concurrency.models import BatchItem, BatchResult
+from ..concurrency.executor import BatchExecutor, BranchScope
+from ..concurrency.models import (
+    BatchItem,
+    BatchResult,
+    CompletionRecord,
+    Executable,
+    envelope_summary_generator,
+)
 from ..config import BatchItemStatus, CompletionItemStatus, NestingType
 from ..exceptions import ChildContextError
 from ..lambda_service import ErrorObject
@@ -48,63 +56,49 @@ def run_batch(
     arn = state.durable_execution_arn
     serdes = config.serdes
     item_serdes = config.item_serdes or config.serdes
+    flat = config.nesting_type is NestingType.FLAT
     record = state.get(operation_id)
-    replay_children = False
+    summary_payload = None
     if record is not None:
         check_identity(record, operation_id, CONTEXT, sub_type, name, ctx._parent_id)
         details = record.get("ContextDetails") or {}
-        replay_children = bool(details.get("ReplayChildren"))
-        if record["Status"] == "SUCCEEDED" and not replay_children:
-            return deserialize(serdes, details.get("Result"), operation_id, arn)
-        if record["Status"] == "FAILED":
+        if record["Status"] == "SUCCEEDED":
+            if not details.get("ReplayChildren"):
+                return deserialize(serdes, details.get("Result"), operation_id, arn)
+            summary_payload = details.get("Result") or ""
+        elif record["Status"] == "FAILED":
             raise operation_error(ChildContextError, details.get("Error"), f"{sub_type} failed")
     else:
         state.enqueue(update(ctx, operation_id, CONTEXT, "START", sub_type, name))
 
-    total = len(branches)
-    policy = CompletionPolicy.from_config(total, config.completion_config)
-    flat = config.nesting_type is NestingType.FLAT
     batch_ctx = ctx._child_context(operation_id, is_virtual=False, has_record=record is not None)
-    statuses: list[CompletionItemStatus] = [
-        CompletionItemStatus(index=i, name=item_name) for i, (item_name, _) in enumerate(branches)
-    ]
-    items: list[BatchItem] = []
-    succeeded = failed = 0
-    complete, reason = policy.decide(0, 0, tuple(statuses))
-    for index, (item_name, func) in enumerate(branches):
-        if complete:
-            break
-        item_id = make_operation_id(operation_id, index)
-        try:
-            value = run_child(
-                batch_ctx, item_id, func, item_name, item_sub_type,
-                serdes=item_serdes, is_virtual=flat,
-            )
-        except ChildContextError as error:
-            failed += 1
-            items.append(
-                BatchItem(
-                    index,
-                    BatchItemStatus.FAILED,
-                    None,
-                    ErrorObject(error.message, error.error_type, error.data, error.stack_trace),
-                )
-            )
-            statuses[index] = CompletionItemStatus(index, item_name, BatchItemStatus.FAILED)
-        else:
-            succeeded += 1
-            items.append(BatchItem(index, BatchItemStatus.SUCCEEDED, value, None))
-            statuses[index] = CompletionItemStatus(index, item_name, BatchItemStatus.SUCCEEDED)
-        complete, reason = policy.decide(succeeded, failed, tuple(statuses))
 
-    result = BatchResult(items, reason)
+    def run_branch(executable: Executable, scope: BranchScope | None) -> Any:
+        parent = batch_ctx if scope is None else batch_ctx._with_scope(scope)
+        return run_child(
+            parent,
+            make_operation_id(operation_id, executable.index),
+            executable.func,
+            executable.name,
+            item_sub_type,
+            serdes=item_serdes,
+            is_virtual=flat,
+        )
+
+    executables = [Executable(i, func, item_name) for i, (item_name, func) in enumerate(branches)]
+    policy = CompletionPolicy.from_config(len(executables), config.completion_config)
+    if summary_payload is not None:
+        result = _rebuild(summary_payload, executables, policy, run_branch, ctx, operation_id)
+        return deserialize(serdes, serialize(serdes, result, operation_id, arn), operation_id, arn)
+
+    result = BatchExecutor(
+        executables, policy, config.max_concurrency, run_branch, state, ctx._scope
+    ).execute()
     payload = serialize(serdes, result, operation_id, arn)
     value = deserialize(serdes, payload, operation_id, arn)
-    if replay_children:
-        return value
     large = utf8_len(payload) > CHECKPOINT_SIZE_LIMIT_BYTES
     if large:
-        payload = _summary_record(result, summary_type, config.summary_generator)
+        payload = envelope_summary_generator(summary_type, config.summary_generator)(result)
     state.checkpoint(
         update(
             ctx, operation_id, CONTEXT, "SUCCEED", sub_type, name,
@@ -114,25 +108,52 @@ def run_batch(
     return value
 
 
-def _summary_record(result: BatchResult, summary_type: str, generator: Any) -> str:
-    """The record stored instead of a result too large to checkpoint (plain JSON)."""
-    started = [item.index for item in result.all if item.status is BatchItemStatus.STARTED]
-    completed = [item.index for item in result.all if item.status is not BatchItemStatus.STARTED]
-    record: dict[str, Any] = {
-        "type": summary_type,
-        "totalCount": result.total_count,
-        "completionReason": result.completion_reason.value,
-    }
-    if len(started) <= len(completed):
-        record["startedIndexes"] = started
-    else:
-        record["completedIndexes"] = completed
-    record.update(
-        startedCount=result.started_count,
-        successCount=result.success_count,
-        failureCount=result.failure_count,
-        status=result.status.value,
-    )
-    if generator is not None:
-        record["summary"] = generator(result)
-    return json.dumps(record)
+def _rebuild(
+    summary_payload: str,
+    executables: list[Executable],
+    policy: CompletionPolicy,
+    run_branch: Callable[[Executable, BranchScope | None], Any],
+    ctx: DurableContext,
+    operation_id: str,
+) -> BatchResult:
+    """The BatchResult of a completed batch whose result was too large to store: the summary
+    record fixes which items started and the completion reason; each finished item replays
+    from its own checkpoints. A summary without the SDK's record falls back to the records."""
+    record = CompletionRecord.from_summary_payload(summary_payload)
+    items: list[BatchItem] = []
+    if record is not None:
+        for executable in executables[: record.started_total]:
+            if executable.index in record.started_indexes:
+                items.append(BatchItem(executable.index, BatchItemStatus.STARTED))
+            else:
+                items.append(_replay_item(executable, run_branch))
+        return BatchResult(items, record.completion_reason)
+    state = ctx.state
+    succeeded = failed = 0
+    statuses = []
+    for executable in executables:
+        item_record = state.get(make_operation_id(operation_id, executable.index))
+        if item_record is None:
+            continue
+        if item_record["Status"] in ("SUCCEEDED", "FAILED"):
+            item = _replay_item(executable, run_branch)
+        else:
+            item = BatchItem(executable.index, BatchItemStatus.STARTED)
+        succeeded += item.status is BatchItemStatus.SUCCEEDED
+        failed += item.status is BatchItemStatus.FAILED
+        items.append(item)
+        statuses.append(CompletionItemStatus(item.index, executable.name, item.status))
+    return BatchResult(items, policy.reason(succeeded, failed, tuple(statuses)))
+
+
+def _replay_item(executable: Executable, run_branch) -> BatchItem:
+    try:
+        value = run_branch(executable, None)
+    except ChildContextError as error:
+        return BatchItem(
+            executable.index,
+            BatchItemStatus.FAILED,
+            None,
+            ErrorObject(error.message, error.error_type, error.data, error.stack_trace),
+        )
+    return BatchItem(executable.index, BatchItemStatus.SUCCEEDED, value, None)
