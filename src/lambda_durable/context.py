@@ -45,6 +45,7 @@ from .logger import DurableLogger
 from .operation.batch import MAP_KINDS, PARALLEL_KINDS, run_batch
 from .operation.callback import Callback, create_callback
 from .operation.child import run_child
+from .operation.combinators import run_all, run_all_settled, run_any, run_race
 from .operation.invoke import run_invoke
 from .operation.step import run_step
 from .operation.wait import run_wait
@@ -437,6 +438,48 @@ class DurableContext:
         result = run_batch(self, operation_id, PARALLEL_KINDS, branches, name, config)
         self._after_operation()
         return result
+
+    # -- combinators (built on parallel; see lambda_durable.operation.combinators) -------------
+
+    def all(
+        self,
+        branches: Sequence[Callable[[DurableContext], T] | ParallelBranch[T]],
+        name: str | None = None,
+        config: ParallelConfig | None = None,
+    ) -> list[T]:
+        """Run the branches as one ``parallel``; return their results in order, or raise
+        :class:`CombinatorError` carrying every failure (fails fast on the first one)."""
+        return run_all(self, branches, name, config)
+
+    def all_settled(
+        self,
+        branches: Sequence[Callable[[DurableContext], T] | ParallelBranch[T]],
+        name: str | None = None,
+        config: ParallelConfig | None = None,
+    ) -> BatchResult[T]:
+        """Run every branch to its end as one ``parallel``; return the :class:`BatchResult`
+        whatever fails."""
+        return run_all_settled(self, branches, name, config)
+
+    def any(
+        self,
+        branches: Sequence[Callable[[DurableContext], T] | ParallelBranch[T]],
+        name: str | None = None,
+        config: ParallelConfig | None = None,
+    ) -> T:
+        """Return the first branch result to succeed; raise :class:`CombinatorError` with every
+        failure when all branches fail."""
+        return run_any(self, branches, name, config)
+
+    def race(
+        self,
+        branches: Sequence[Callable[[DurableContext], T] | ParallelBranch[T]],
+        name: str | None = None,
+        config: ParallelConfig | None = None,
+    ) -> T:
+        """Return (or raise, as :class:`ChildContextError`) the outcome of the first branch to
+        settle; the others are abandoned."""
+        return run_race(self, branches, name, config)
 
 
 def _bind_map_item(func, item, index, items):

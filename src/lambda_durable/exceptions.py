@@ -412,6 +412,27 @@ class BatchCompletionError(DurableOperationError):
         )
 
 
+class CombinatorError(DurableOperationError):
+    """``context.all`` or ``context.any`` failed: ``errors`` holds every branch failure (one
+    :class:`~lambda_durable.lambda_service.ErrorObject` per failed branch, index order) and
+    ``result`` the whole :class:`~lambda_durable.concurrency.models.BatchResult`. Rebuilt from the
+    checkpointed batch result, so it is identical on the first run and on replay."""
+
+    def __init__(
+        self,
+        message: str | None = None,
+        error_type: str | None = None,
+        data: str | None = None,
+        stack_trace: list[str] | None = None,
+        *,
+        errors: list | None = None,
+        result: Any = None,
+    ) -> None:
+        super().__init__(message, error_type, data, stack_trace)
+        self.errors = list(errors or [])
+        self.result = result
+
+
 for _cls in (
     DurableOperationError,
     StepError,
@@ -423,6 +444,7 @@ for _cls in (
     CallbackTimeoutError,
     CallbackSubmitterError,
     BatchCompletionError,
+    CombinatorError,
 ):
     register_operation_error(_cls)
 del _cls
