@@ -73,18 +73,18 @@ class Raw:
 
 
 def raw_handler(body: Callable[[Raw], dict]) -> Callable[[dict, Any], dict]:
+    """A handler speaking the invocation protocol itself, marked as durable (the runner accepts
+    only durable handlers; ``register_function`` registers it as a durable target)."""
     def handler(event: dict, lambda_context: Any) -> dict:
         return body(Raw(event, lambda_context))
 
     handler.__name__ = getattr(body, "__name__", "handler")
-    return handler
-
-
-def durable_raw(body: Callable[[Raw], dict]) -> Callable[[dict, Any], dict]:
-    """A raw handler marked as durable (for registration as a durable invoke target)."""
-    handler = raw_handler(body)
     handler._durable_execution = True  # type: ignore[attr-defined]
     return handler
+
+
+#: Alias kept for readability where a raw handler is registered as a durable invoke target.
+durable_raw = raw_handler
 
 
 # -- outputs --------------------------------------------------------------------------------------

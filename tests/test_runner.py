@@ -111,13 +111,6 @@ def test_runner_rejects_a_store():
         DurableFunctionTestRunner(raw_handler(tree_body), store=object())
 
 
-def test_run_timeout_alias_warns():
-    with DurableFunctionTestRunner(raw_handler(lambda raw: succeeded(1))) as runner:
-        with pytest.warns(DeprecationWarning):
-            result = runner.run(timeout=30)
-    assert result.history[0]["ExecutionStartedDetails"]["ExecutionTimeout"] == 30
-
-
 def test_run_options_shape_the_arn():
     with DurableFunctionTestRunner(raw_handler(lambda raw: succeeded(raw.arn)), region="eu-west-1") as runner:
         result = runner.run(function_name="orders", execution_name="order-7", account_id="210987654321")

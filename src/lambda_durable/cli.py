@@ -2,6 +2,7 @@
 
     lambda-durable run FILE.py[:HANDLER] [--input JSON] [--callback NAME=JSON]...
                        [--function NAME=FILE.py[:HANDLER]]... [--history] [--json]
+                       [--timeout SECONDS] [--log-level LEVEL]
 
 ``run`` loads ``HANDLER`` (default ``handler``, else ``lambda_handler``) from ``FILE.py``, runs one
 execution until it ends on a virtual clock (waits and retry delays take no time), printing one
@@ -9,29 +10,40 @@ line per completed operation and per invocation, then the status and the result.
 
 - ``--input JSON``: the execution input (default ``{}``).
 - ``--callback NAME=JSON``: answer the callback named NAME (or the wait_for_callback named NAME)
-  with success and that JSON result when it starts; ``*=JSON`` answers any callback.
+  with success and that JSON result when it starts; ``*=JSON`` answers any callback. One answer
+  per NAME (given twice: an error); it answers every callback of that name. A NAME that matched
+  no callback by the end is reported with a warning on stderr.
 - ``--function NAME=FILE.py[:HANDLER]``: register an invoke target; a ``@durable_execution``
   handler runs as its own durable execution, any other function is called with the payload.
 - ``--history``: print the execution's history events as a table.
 - ``--json``: print exactly one JSON document ``{"status", "result" (decoded), "error",
-  "history"}`` (plus ``"waiting_for"`` when waiting on callbacks) and nothing else on stdout.
+  "history"}`` (plus ``"waiting_for"`` when waiting on callbacks) and nothing else on stdout
+  (ASCII-only: other characters are JSON ``\\uXXXX`` escapes).
+- ``--timeout SECONDS``: wall-clock limit of the execution (default 900); then it ends
+  ``TIMED_OUT`` even if the handler is still running.
+- ``--log-level LEVEL``: when logging is not configured yet, log records (``context.logger``)
+  at LEVEL and above are shown on stderr (default INFO).
 
-Exit codes: 0 the execution succeeded; 1 it failed (or timed out), or the file, handler or input
-is bad (a one-line error on stderr); 2 it waits on a callback nothing answers (the message names
-the callback and the ``--callback`` option that answers it).
+Output never fails on characters the terminal's encoding lacks: they are written as backslash
+escapes. Exit codes: 0 the execution succeeded; 1 it failed (or timed out), or the file, handler
+or an option is bad (a one-line error on stderr); 2 it waits on a callback nothing answers (the
+message names the callback and the ``--callback`` option that answers it).
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import datetime
+import difflib
 import importlib.util
 import json
+import logging
+import math
 import os
 import re
 import shlex
 import sys
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 PROG = "lambda-durable"
 EXIT_OK = 0
@@ -40,6 +52,9 @@ EXIT_WAITING = 2
 
 #: Wall-clock seconds an execution may run before it times out (``--timeout``).
 DEFAULT_TIMEOUT_SECONDS = 900
+#: Format of the log records the CLI shows on stderr (``--log-level``).
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _PREVIEW_CHARS = 70
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -66,36 +81,93 @@ def _build_parser() -> argparse.ArgumentParser:
         help="run one durable execution until it ends",
         description="Run one durable execution on the local service until it ends. "
         "Waits and retry delays elapse on a virtual clock.",
-        epilog="exit codes: 0 succeeded; 1 failed, timed out, or bad file/handler/input; "
+        epilog="exit codes: 0 succeeded; 1 failed, timed out, or bad file/handler/option; "
         "2 waiting on a callback that no --callback answers",
     )
     run.add_argument("target", metavar="FILE.py[:HANDLER]", help="the durable handler to run "
                      "(HANDLER defaults to 'handler', then 'lambda_handler')")
     run.add_argument("--input", default="{}", metavar="JSON", help="execution input (default: {})")
     run.add_argument("--callback", action="append", default=[], metavar="NAME=JSON",
-                     help="answer the callback (or wait_for_callback) NAME with this JSON result; repeatable")
+                     help="answer the callback (or wait_for_callback) NAME with this JSON result "
+                     "('*' answers any callback); repeatable, one per NAME: the answer is used for "
+                     "every callback of that name, and a NAME given twice is an error; a NAME that "
+                     "matches no callback is reported with a warning at the end")
     run.add_argument("--function", action="append", default=[], metavar="NAME=FILE.py[:HANDLER]",
                      help="register an invoke target named NAME; repeatable")
     run.add_argument("--history", action="store_true", help="print the history events as a table")
     run.add_argument("--json", action="store_true", dest="as_json",
-                     help="print one JSON document {status, result, error, history} and nothing else")
+                     help="print one JSON document {status, result, error, history}, plus "
+                     "waiting_for (the open callbacks, [{name, callback_id}]) when the execution "
+                     "waits on a callback, and nothing else on stdout")
     run.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_SECONDS, metavar="SECONDS",
-                     help=f"wall-clock seconds the execution may run (default: {DEFAULT_TIMEOUT_SECONDS})")
+                     help="wall-clock seconds the execution may run, > 0; then it ends TIMED_OUT "
+                     f"even if the handler is still running (default: {DEFAULT_TIMEOUT_SECONDS})")
+    run.add_argument("--log-level", type=str.upper, choices=_LOG_LEVELS, default="INFO",
+                     metavar="LEVEL", help="show log records (context.logger) of this level and "
+                     "above on stderr, unless logging is already configured; one of "
+                     f"{', '.join(_LOG_LEVELS)} (default: INFO)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of ``lambda-durable``; returns the exit code."""
+    """Entry point of ``lambda-durable``; returns the exit code.
+
+    As the process's entry point (``argv`` None), when a handler abandoned at a timeout is still
+    running, the process ends at once after the report, as Lambda ends the sandbox: the
+    interpreter would otherwise wait at exit for threads the handler started (a map's workers).
+    """
     parser = _build_parser()
     args = parser.parse_args(list(argv) if argv is not None else None)
-    try:
-        if args.command == "run":
-            return _run(args)
-    except CliError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return EXIT_FAILED
+    with _tolerant_output():
+        try:
+            if args.command == "run":
+                with _user_logging(args.log_level):
+                    code, abandoned = _run(args)
+                if abandoned and argv is None:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    os._exit(code)
+                return code
+        except CliError as error:
+            print(f"{PROG}: error: {error}", file=sys.stderr)
+            return EXIT_FAILED
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover
     return EXIT_FAILED  # pragma: no cover
+
+
+@contextlib.contextmanager
+def _tolerant_output() -> Iterator[None]:
+    """Make stdout and stderr write characters their encoding lacks (``PYTHONIOENCODING=ascii``)
+    as backslash escapes instead of raising :class:`UnicodeEncodeError`; restored on exit."""
+    changed = []
+    for stream in (sys.stdout, sys.stderr):
+        if getattr(stream, "errors", None) == "strict" and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+            changed.append(stream)
+    try:
+        yield
+    finally:
+        for stream in changed:
+            stream.reconfigure(errors="strict")
+
+
+@contextlib.contextmanager
+def _user_logging(level: str) -> Iterator[None]:
+    """When the root logger has no handlers, show log records of ``level`` and above on stderr
+    (``logging.basicConfig``), so ``context.logger`` lines are visible; undone on exit."""
+    root = logging.getLogger()
+    if root.handlers:
+        yield
+        return
+    previous_level = root.level
+    logging.basicConfig(level=level, stream=sys.stderr, format=LOG_FORMAT)
+    installed = list(root.handlers)
+    try:
+        yield
+    finally:
+        for handler in installed:
+            root.removeHandler(handler)
+        root.setLevel(previous_level)
 
 
 # -- loading handlers -----------------------------------------------------------------------------
@@ -170,15 +242,24 @@ def _parse_json(text: str, what: str) -> Any:
 # -- running --------------------------------------------------------------------------------------
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> tuple[int, bool]:
+    """Run the execution and report it; returns the exit code and whether a handler abandoned at
+    a timeout is still running."""
     _parse_json(args.input, "--input")
-    answers: list[tuple[str, str]] = []
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise CliError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    answers: dict[str, str] = {}
     for item in args.callback:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise CliError(f"--callback {item!r}: expected NAME=JSON")
         _parse_json(value, f"--callback {name}")
-        answers.append((name, value.strip()))
+        if name in answers:
+            raise CliError(
+                f"--callback {name!r} is given twice: give one answer per name "
+                "(it answers every callback of that name)"
+            )
+        answers[name] = value.strip()
     handler, display = _load_handler(args.target)
     functions = []
     for item in args.function:
@@ -188,10 +269,12 @@ def _run(args: argparse.Namespace) -> int:
         target, _ = _load_handler(spec)
         functions.append((name, target))
 
-    from .testing import DurableFunctionTestRunner, is_durable_handler
+    from .testing import DurableFunctionTestRunner, is_durable_handler, require_durable_handler
 
-    if not is_durable_handler(handler):
-        raise CliError(f"{display} is not a durable handler (decorate it with @durable_execution)")
+    try:
+        require_durable_handler(handler, display)
+    except TypeError as error:
+        raise CliError(str(error)) from None
 
     printer = None if args.as_json else _ProgressPrinter(sys.stdout)
     runner = DurableFunctionTestRunner(
@@ -206,13 +289,35 @@ def _run(args: argparse.Namespace) -> int:
                 runner.register_durable_function(name, target, execution_timeout=args.timeout)
             else:
                 runner.register_function(name, target)
-        for name, value in answers:
+        for name, value in answers.items():
             runner.answer_callback(name, value)
         stem = os.path.splitext(os.path.basename(_split_target(args.target)[0]))[0]
+        stdout = sys.stdout
+        # in --json mode whatever the handler prints goes to stderr, also while the report is
+        # written (a handler abandoned at the timeout may still be running)
         redirect = contextlib.redirect_stdout(sys.stderr) if args.as_json else contextlib.nullcontext()
         with redirect:
             result = runner.run(input=args.input, function_name=stem or "function", execution_name="local")
-    return _report(args, result)
+            warnings = _unmatched_answer_warnings(
+                runner.unmatched_callback_answers(), runner.callback_names()
+            )
+            code = _report(args, result, stdout, warnings, list(answers))
+            return code, runner.abandoned_handlers() > 0
+
+
+def _unmatched_answer_warnings(unmatched: list[str], seen: list[str]) -> list[str]:
+    """One warning line per ``--callback`` name that answered no callback."""
+    lines = []
+    for name in unmatched:
+        close = difflib.get_close_matches(name, seen, n=1) if name != "*" else []
+        if close:
+            hint = f"did you mean {close[0]!r}?"
+        elif seen:
+            hint = "callbacks in this run: " + ", ".join(repr(n) for n in seen)
+        else:
+            hint = "no callback started in this run"
+        lines.append(f"{PROG}: warning: --callback {name!r} matched no callback ({hint})")
+    return lines
 
 
 def _status_text(result: Any) -> str:
@@ -244,7 +349,15 @@ def _callback_hint(name: str | None, callback_id: str) -> str:
     )
 
 
-def _report(args: argparse.Namespace, result: Any) -> int:
+def _report(
+    args: argparse.Namespace,
+    result: Any,
+    out: Any,
+    warnings: list[str],
+    answer_names: list[str],
+) -> int:
+    """Print the outcome on ``out`` (the real stdout), then ``warnings`` and, when waiting on
+    callbacks, how to answer them on stderr; returns the exit code."""
     from .testing.history import jsonable
 
     status = _status_text(result)
@@ -261,9 +374,8 @@ def _report(args: argparse.Namespace, result: Any) -> int:
             document["waiting_for"] = [
                 {"name": c.name, "callback_id": c.callback_id} for c in result.open_callbacks
             ]
-        sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        out.write(json.dumps(document, indent=2) + "\n")
     else:
-        out = sys.stdout
         out.write(f"status: {status}\n")
         if status == "SUCCEEDED":
             out.write("result:\n")
@@ -275,9 +387,15 @@ def _report(args: argparse.Namespace, result: Any) -> int:
         if args.history:
             out.write("history:\n")
             out.write(format_history_table(result.history))
+    out.flush()
+    for line in warnings:
+        print(line, file=sys.stderr)
     if waiting:
         for callback in result.open_callbacks:
             print(_callback_hint(callback.name, callback.callback_id), file=sys.stderr)
+        if answer_names:
+            given = ", ".join(repr(name) for name in answer_names)
+            print(f"  (--callback was given for: {given})", file=sys.stderr)
         return EXIT_WAITING
     return EXIT_OK if status == "SUCCEEDED" else EXIT_FAILED
 

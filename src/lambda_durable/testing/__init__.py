@@ -41,6 +41,7 @@ from .service import (
     LocalServiceClient,
     OpenCallback,
     is_durable_handler,
+    require_durable_handler,
 )
 from .store import ExecutionStatus, LambdaContext
 
@@ -76,4 +77,5 @@ __all__ = [
     "WaitOperation",
     "create_operation",
     "is_durable_handler",
+    "require_durable_handler",
 ]

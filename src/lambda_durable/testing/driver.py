@@ -5,11 +5,26 @@ driver runs one root execution and the chained durable executions it starts (its
 invokes whichever execution is owed an invocation, runs chained invokes of plain functions,
 applies scripted callback answers, and when nothing can run, skips the virtual clock to the next
 timer or waits (on the service's condition variable, never polling) for the outside world.
+
+User code (a handler invocation, a plain chained-invoke target) runs on a daemon worker thread,
+in a copy of the driver's contextvars context; the driver waits for it (on an ``Event``, no
+polling) until it ends, its invocation timeout (the Lambda function timeout) passes, or the
+execution deadline of its execution or of one that started it passes (other executions of the
+tree whose deadline passes meanwhile are timed out on time, and the wait goes on). A call still
+running then is abandoned, as Lambda ends a sandbox that runs over: a thread cannot be killed,
+so it is left to finish on its own (a daemon thread), but its invocation's checkpoint tokens are
+revoked, so nothing it checkpoints afterwards is applied. An invocation timeout fails the
+invocation (``Sandbox.Timedout``; it counts toward :data:`MAX_CONSECUTIVE_FAILED_INVOCATIONS`)
+and the handler is invoked again; a passed execution deadline records the invocation
+(``Execution.TimedOut``) and ends the execution ``TIMED_OUT`` at once.
 """
 from __future__ import annotations
 
+import contextvars
 import datetime
 import json
+import math
+import threading
 import time
 import traceback
 from typing import Any, Callable, Mapping
@@ -26,6 +41,10 @@ MAX_IDLE_PENDING_OUTPUTS = 4
 INVOCATIONS_EXHAUSTED_ERROR_TYPE = "Lambda.InvocationRetriesExhausted"
 NO_PENDING_OPERATIONS_ERROR_TYPE = "Lambda.NoPendingOperations"
 NO_PENDING_OPERATIONS_MESSAGE = "Cannot return PENDING status with no pending operations"
+#: ErrorType of an invocation (or plain chained-invoke target) that ran past its timeout.
+TASK_TIMED_OUT_ERROR_TYPE = "Sandbox.Timedout"
+#: ErrorType of the invocation that was running when its execution timed out.
+EXECUTION_TIMED_OUT_ERROR_TYPE = "Execution.TimedOut"
 
 
 class DriveOutcome:
@@ -53,6 +72,86 @@ def _error_from_exception(exc: BaseException) -> dict[str, Any]:
 
 def _timer_order(timer: Timer) -> tuple[float, int]:
     return (timer.due, timer.seq)
+
+
+def _nearest_deadline(executions: list[LocalExecution]) -> float:
+    """The earliest wall-clock deadline (monotonic seconds) of the running ``executions``;
+    ``math.inf`` when none has one."""
+    return min(
+        (ex.wall_deadline for ex in executions if ex.running and ex.wall_deadline is not None),
+        default=math.inf,
+    )
+
+
+def _lineage(ex: LocalExecution) -> list[LocalExecution]:
+    """``ex`` and the executions that (transitively) started it by a chained invoke."""
+    out = [ex]
+    while out[-1].parent is not None:
+        out.append(out[-1].parent)
+    return out
+
+
+def _task_timed_out_error(request_id: str, seconds: float) -> dict[str, Any]:
+    """The ErrorObject Lambda reports for a function that ran past its timeout."""
+    return {
+        "ErrorType": TASK_TIMED_OUT_ERROR_TYPE,
+        "ErrorMessage": (
+            f"RequestId: {request_id} Error: Task timed out after {seconds:.2f} seconds"
+        ),
+    }
+
+
+class _CallOutcome:
+    """How a :class:`_WorkerCall` wait ended."""
+
+    ENDED = "ENDED"
+    #: the Lambda context's deadline (invocation timeout) passed first
+    INVOCATION_TIMED_OUT = "INVOCATION_TIMED_OUT"
+    #: an execution deadline of the tree passed first
+    EXECUTION_TIMED_OUT = "EXECUTION_TIMED_OUT"
+
+
+class _WorkerCall:
+    """``fn(*args)`` running on a daemon worker thread, in a copy of the caller's contextvars
+    context (so ``use_client`` and any other context variable still apply). ``value`` and
+    ``error`` hold its outcome once it has ended."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], name: str) -> None:
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self._done = threading.Event()
+        context = contextvars.copy_context()
+        threading.Thread(
+            target=self._run, args=(context, fn, args), name=name, daemon=True
+        ).start()
+
+    def _run(
+        self, context: contextvars.Context, fn: Callable[..., Any], args: tuple[Any, ...]
+    ) -> None:
+        try:
+            self.value = context.run(fn, *args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the driver
+            self.error = exc
+        finally:
+            self._done.set()
+
+    @property
+    def running(self) -> bool:
+        return not self._done.is_set()
+
+    def wait(self, invocation_deadline: float, execution_deadline: float) -> str:
+        """Wait (on an ``Event``) until the call ends or the earlier of two monotonic deadlines
+        passes; returns a :class:`_CallOutcome` value, a timeout only once its deadline has
+        passed."""
+        deadline = min(invocation_deadline, execution_deadline)
+        while not self._done.wait(
+            min(max(0.0, deadline - time.monotonic()), threading.TIMEOUT_MAX)
+        ):
+            if time.monotonic() >= deadline:
+                if invocation_deadline <= execution_deadline:
+                    return _CallOutcome.INVOCATION_TIMED_OUT
+                return _CallOutcome.EXECUTION_TIMED_OUT
+        return _CallOutcome.ENDED
 
 
 def _output_problem(output: Any) -> dict[str, Any] | None:
@@ -146,10 +245,10 @@ class DriverMixin:
             for ex in tree:
                 if ex.running and ex.pending_dispatch:
                     op_id = ex.pending_dispatch.pop(0)
-                    return lambda ex=ex, op_id=op_id: self._dispatch_invoke(ex, op_id)
+                    return lambda ex=ex, op_id=op_id: self._dispatch_invoke(ex, op_id, root)
             for ex in tree:
                 if ex.running and ex.needs_invoke:
-                    return lambda ex=ex: self._invoke(ex)
+                    return lambda ex=ex: self._invoke(ex, root)
             timers = [t for ex in tree if ex.running for t in ex.timers.values()]
             if self.skip_time:
                 # Skip the clock to the next timer that may elapse without the outside world:
@@ -203,8 +302,9 @@ class DriverMixin:
 
     # -- invoking handlers ------------------------------------------------------------------------
 
-    def _invoke(self, ex: LocalExecution) -> None:
-        """One invocation of ``ex``'s handler (called without the lock)."""
+    def _invoke(self, ex: LocalExecution, root: LocalExecution) -> None:
+        """One invocation of ``ex``'s handler, an execution of ``root``'s tree (called without the
+        lock). The handler runs on a worker thread; see the module docstring for timeouts."""
         with self.lock:
             if not ex.running:
                 return
@@ -239,44 +339,98 @@ class DriverMixin:
                 tenant_id=ex.tenant_id,
             )
             start = self.clock.now()
-        output: Any = None
-        failure: dict[str, Any] | None = None
+        request_id = context.aws_request_id
+        call = _WorkerCall(
+            self._call_handler,
+            (ex.handler, event, context),
+            name=f"lambda-durable-invocation-{request_id[:8]}",
+        )
         try:
-            with use_client(self.client):
-                output = ex.handler(event, context)
-        except SystemExit as exc:
+            outcome = self._await_call(call, context, ex, root)
+        except BaseException as exc:  # KeyboardInterrupt & co. while waiting: record, re-raise
+            with self.cond:
+                self._complete_invocation(ex, None, _error_from_exception(exc), start, request_id)
+            raise
+        if outcome == _CallOutcome.EXECUTION_TIMED_OUT:
+            with self.cond:
+                self._end_invocation(
+                    ex,
+                    {
+                        "ErrorType": EXECUTION_TIMED_OUT_ERROR_TYPE,
+                        "ErrorMessage": f"RequestId: {request_id} Error: the execution timed out "
+                        "while this invocation was running",
+                    },
+                    start,
+                    request_id,
+                )
+                self._check_execution_deadlines(root.tree())
+            return
+        if outcome == _CallOutcome.INVOCATION_TIMED_OUT:
+            failure = _task_timed_out_error(request_id, self.invocation_timeout)
+        elif isinstance(call.error, SystemExit):
+            code = call.error.code
             failure = {
                 "ErrorType": "Runtime.ExitError",
                 "ErrorMessage": (
-                    f"RequestId: {context.aws_request_id} Error: Runtime exited with error: "
-                    f"exit status {exc.code if exc.code is not None else 0}"
+                    f"RequestId: {request_id} Error: Runtime exited with error: "
+                    f"exit status {code if code is not None else 0}"
                 ),
             }
-        except Exception as exc:  # noqa: BLE001 - an unhandled function error fails the invocation
-            failure = _error_from_exception(exc)
-        except BaseException as exc:  # KeyboardInterrupt & co.: record the invocation, re-raise
-            with self.cond:
-                self._complete_invocation(
-                    ex, None, _error_from_exception(exc), start, context.aws_request_id
-                )
-            raise
+        elif call.error is not None:
+            failure = _error_from_exception(call.error)
+        else:
+            failure = None
         with self.cond:
-            self._complete_invocation(ex, output, failure, start, context.aws_request_id)
+            self._complete_invocation(ex, call.value, failure, start, request_id)
+        if call.error is not None and not isinstance(call.error, (Exception, SystemExit)):
+            raise call.error  # a BaseException other than SystemExit: recorded, re-raised
 
-    def _complete_invocation(
+    def _await_call(
+        self, call: _WorkerCall, context: LambdaContext, ex: LocalExecution, root: LocalExecution
+    ) -> str:
+        """Wait for ``call``, made for ``ex`` (of ``root``'s tree) with Lambda ``context``, until it
+        ends or its invocation times out; meanwhile time out, on time, other executions of the
+        tree whose deadline passes. Returns a :class:`_CallOutcome` value; ``EXECUTION_TIMED_OUT``
+        when ``ex`` or an execution that started it is past its deadline (not yet timed out: the
+        caller records what it must, then calls :meth:`_check_execution_deadlines`)."""
+        while True:
+            with self.lock:
+                tree = root.tree()
+            outcome = call.wait(context.deadline, _nearest_deadline(tree))
+            with self.cond:
+                own_deadline = _nearest_deadline(_lineage(ex))
+                if outcome == _CallOutcome.EXECUTION_TIMED_OUT and time.monotonic() < own_deadline:
+                    self._check_execution_deadlines(root.tree())  # another execution's deadline
+                    continue
+                if outcome != _CallOutcome.ENDED:
+                    self.abandoned_calls = [c for c in self.abandoned_calls if c.running] + [call]
+                return outcome
+
+    def running_abandoned_calls(self) -> int:
+        """How many calls of user code abandoned at a timeout still run on their worker threads."""
+        with self.lock:
+            return sum(1 for call in self.abandoned_calls if call.running)
+
+    def _call_handler(
+        self, handler: Callable[..., Any], event: dict[str, Any], context: LambdaContext
+    ) -> Any:
+        """On the worker thread: ``handler(event, context)`` talking to this service."""
+        with use_client(self.client):
+            return handler(event, context)
+
+    def _end_invocation(
         self,
         ex: LocalExecution,
-        output: Any,
         failure: dict[str, Any] | None,
         start: datetime.datetime,
         request_id: str,
     ) -> None:
+        """Revoke the invocation's checkpoint tokens and record its ``InvocationCompleted``
+        (with ``failure`` as its Error, if any)."""
         ex.invoking = False
         ex.token = None
         ex.invocation_tokens.clear()
         ex.snapshots.clear()
-        if failure is None:
-            failure = _output_problem(output)
         details: dict[str, Any] = {
             "StartTimestamp": start,
             "EndTimestamp": self.clock.now(),
@@ -286,6 +440,20 @@ class DriverMixin:
             details["Error"] = error_payload(failure)
         ex.history.append(INVOCATION_COMPLETED, details["EndTimestamp"], details)
         self.cond.notify_all()
+
+    def _complete_invocation(
+        self,
+        ex: LocalExecution,
+        output: Any,
+        failure: dict[str, Any] | None,
+        start: datetime.datetime,
+        request_id: str,
+    ) -> None:
+        """End the invocation (:meth:`_end_invocation`) and decide what follows from its output
+        or ``failure``: finish the execution, re-invoke, or wait."""
+        if failure is None:
+            failure = _output_problem(output)
+        self._end_invocation(ex, failure, start, request_id)
         if not ex.running:
             return
         outcome = ex.checkpointed_outcome
@@ -343,8 +511,10 @@ class DriverMixin:
                 ex.needs_invoke = True
         ex.dirty = False
 
-    def _dispatch_invoke(self, ex: LocalExecution, op_id: str) -> None:
-        """Run a chained invoke whose target is a plain function (or unknown) and complete it."""
+    def _dispatch_invoke(self, ex: LocalExecution, op_id: str, root: LocalExecution) -> None:
+        """Run a chained invoke whose target is a plain function (or unknown) and complete it.
+        The function runs on a worker thread, bounded like an invocation: past the invocation
+        timeout the chained invoke fails (``Sandbox.Timedout``)."""
         with self.lock:
             op = ex.operations.get(op_id)
             if op is None or op.get("Status") != "STARTED" or not ex.running:
@@ -376,11 +546,27 @@ class DriverMixin:
             event_value = json.loads(input_payload) if input_payload else None
         except ValueError:
             event_value = input_payload
-        try:
-            value = registration.handler(event_value, context)
-            result = json.dumps(value)
-        except Exception as exc:  # noqa: BLE001 - the function's error fails the chained invoke
-            error = _error_from_exception(exc)
+        call = _WorkerCall(
+            registration.handler,
+            (event_value, context),
+            name=f"lambda-durable-function-{context.aws_request_id[:8]}",
+        )
+        outcome = self._await_call(call, context, ex, root)
+        if outcome == _CallOutcome.EXECUTION_TIMED_OUT:
+            with self.cond:
+                self._check_execution_deadlines(root.tree())
+            return
+        if outcome == _CallOutcome.INVOCATION_TIMED_OUT:
+            error = _task_timed_out_error(context.aws_request_id, self.invocation_timeout)
+        elif call.error is not None:
+            if not isinstance(call.error, Exception):
+                raise call.error
+            error = _error_from_exception(call.error)  # the function's error fails the invoke
+        else:
+            try:
+                result = json.dumps(call.value)
+            except Exception as exc:  # noqa: BLE001 - a result that is not JSON fails the invoke
+                error = _error_from_exception(exc)
         with self.cond:
             op = ex.operations.get(op_id)
             if op is None or op.get("Status") != "STARTED" or not ex.running:

@@ -11,9 +11,10 @@ so its tests port by rewriting imports::
     assert result.status is InvocationStatus.SUCCEEDED
     assert result.get_step("validate").result == '{"t":"m",...}'
 
-``run()`` drives the execution in the calling thread on a virtual clock (waits, retry delays and
-callback timeouts elapse at once); when it cannot go on without an answer to an open callback it
-returns immediately with status ``PENDING`` and the open callbacks in ``result`` /
+``run()`` drives the execution from the calling thread on a virtual clock (waits, retry delays and
+callback timeouts elapse at once; each invocation runs on a worker thread, cut off by the
+invocation timeout and the execution timeout); when it cannot go on without an answer to an open
+callback it returns immediately with status ``PENDING`` and the open callbacks in ``result`` /
 ``open_callbacks``. ``run_async()`` drives it in a background thread where callback timeouts follow
 the wall clock (or :meth:`~DurableFunctionTestRunner.advance_time`); answer callbacks with
 ``wait_for_callback`` + ``send_callback_success``/``failure``/``heartbeat``.
@@ -21,14 +22,17 @@ the wall clock (or :meth:`~DurableFunctionTestRunner.advance_time`); answer call
 Extras over the official runner (keyword-only): ``on_event`` (history listener),
 ``stop_on_unanswered_callback`` (never let an unanswered callback time out in ``run()``),
 ``omit_completed_children``, :meth:`~DurableFunctionTestRunner.answer_callback` (scripted
-answers), :meth:`~DurableFunctionTestRunner.advance_time`, ``DurableFunctionTestResult.history``.
+answers), :meth:`~DurableFunctionTestRunner.unmatched_callback_answers`,
+:meth:`~DurableFunctionTestRunner.callback_names`, :meth:`~DurableFunctionTestRunner.advance_time`,
+``DurableFunctionTestResult.history``. Differences: ``run(timeout=...)`` is accepted without a
+DeprecationWarning; a handler that is not ``@durable_execution``-decorated, an ``input`` string
+that is not JSON and a run after :meth:`~DurableFunctionTestRunner.close` raise at once.
 """
 from __future__ import annotations
 
 import json
 import threading
 import time
-import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, cast
 
@@ -51,6 +55,7 @@ from .service import (
     LocalDurableService,
     OpenCallback,
     is_durable_handler,
+    require_durable_handler,
 )
 from .store import DEFAULT_MAX_INVOCATION_PAGE_BYTES, ExecutionStatus, LocalExecution
 
@@ -150,18 +155,26 @@ class DurableFunctionTestRunner:
 
     Args (as the official runner):
         handler: the durable handler (``@durable_execution``-wrapped), called as
-            ``handler(event, lambda_context)``.
+            ``handler(event, lambda_context)`` on a worker thread; anything else raises
+            :class:`TypeError` here.
         poll_interval: accepted for compatibility; nothing polls.
         max_invocation_page_bytes: page size (bytes) of the state handed to the handler.
-        execution_timeout: default wall-clock seconds an execution may run (``ExecutionTimedOut``).
-        invocation_timeout: seconds the Lambda context reports as the invocation's time limit.
+        execution_timeout: default wall-clock seconds an execution may run; then it ends
+            ``TIMED_OUT`` (``ExecutionTimedOut``) even while a handler is still running (that
+            handler is abandoned: left running on its daemon thread, its checkpoints rejected).
+        invocation_timeout: seconds one invocation may run (the Lambda function timeout, default
+            900): the Lambda context's ``get_remaining_time_in_millis()`` counts down from it; a
+            handler still running then is abandoned, the invocation is recorded as failed
+            (``Sandbox.Timedout``) and the handler invoked again (5 failed invocations in a row
+            fail the execution).
         store: only ``None`` (in-memory) is supported.
         skip_time: skip virtual time to the next timer (default); False waits for real.
         region: used in ARNs and Lambda contexts.
 
     Keyword-only extras:
         on_event: ``callable(event_dict)`` called as each history event of the executions this
-            runner starts is appended (chained child executions excluded).
+            runner starts is appended (chained child executions excluded), under the service
+            lock, on the thread that appends it (the driver's or a handler's worker thread).
         stop_on_unanswered_callback: in ``run()``, stop with PENDING at an unanswered callback
             even when it has a timeout (instead of letting the timeout elapse virtually).
         omit_completed_children: leave children of completed contexts out of the handler's
@@ -185,6 +198,7 @@ class DurableFunctionTestRunner:
     ) -> None:
         if store is not None:
             raise ValueError("lambda_durable's local service keeps executions in memory; store must be None")
+        require_durable_handler(handler)
         self.handler = handler
         self.poll_interval = poll_interval
         self._execution_timeout = execution_timeout
@@ -236,6 +250,16 @@ class DurableFunctionTestRunner:
         self.service.answer_callback(name, result)
         return self
 
+    def unmatched_callback_answers(self) -> list[str]:
+        """The names given to :meth:`answer_callback` that no callback has matched so far (a
+        typo, or a callback the run never reached)."""
+        return self.service.unmatched_answers()
+
+    def callback_names(self) -> list[str]:
+        """The names of the callbacks started so far (the wait_for_callback's name, else the
+        callback's own Name; unnamed ones left out), in start order."""
+        return self.service.callback_names()
+
     # -- lifecycle -------------------------------------------------------------------------------
 
     def __enter__(self) -> DurableFunctionTestRunner:
@@ -245,7 +269,9 @@ class DurableFunctionTestRunner:
         self.close()
 
     def close(self) -> None:
-        """Stop background drivers (each stops at its next step; a running handler finishes)."""
+        """Stop background drivers (each stops at its next step, after the invocation it waits
+        for has ended or timed out; at most 10 s are spent waiting). The runner cannot run
+        executions any more."""
         self.service.close()
         for thread in self._threads:
             if thread is not threading.current_thread():
@@ -264,11 +290,21 @@ class DurableFunctionTestRunner:
         account_id: str,
         tenant_id: str | None,
     ) -> LocalExecution:
+        if self.service.closed:
+            raise RuntimeError("this DurableFunctionTestRunner is closed; create a new runner")
         if timeout is not None and execution_timeout is None:
             execution_timeout = timeout
         effective = execution_timeout if execution_timeout is not None else self._execution_timeout
         if input is not None and not isinstance(input, str):
             input = json.dumps(input)
+        elif input is not None and input.strip():
+            try:
+                json.loads(input)
+            except ValueError as error:
+                raise ValueError(
+                    f"input is not valid JSON ({error}): pass the input as a JSON document "
+                    "string, or as a JSON-serializable value"
+                ) from None
         return self.service.start_execution(
             self.handler,
             input,
@@ -290,20 +326,17 @@ class DurableFunctionTestRunner:
         account_id: str = "123456789012",
         tenant_id: str | None = None,
     ) -> DurableFunctionTestResult:
-        """Run one execution to its end in this thread and return its result.
+        """Run one execution to its end, driven from this thread, and return its result.
 
-        ``input``: the input JSON text (any other value is JSON-encoded first).
-        ``execution_timeout`` (``timeout`` is its deprecated alias): wall-clock seconds.
+        ``input``: the input JSON text (:class:`ValueError` if it is not JSON; any other value is
+        JSON-encoded first). ``execution_timeout``, or ``timeout`` (the same, as the official
+        runner's; ``execution_timeout`` wins when both are given): wall-clock seconds this run
+        may take; then the execution ends ``TIMED_OUT`` and ``run()`` returns at once, even if
+        a handler is still running (it is abandoned). Default: the runner's ``execution_timeout``.
         Returns with status PENDING, at once, when only an answer to an open callback could make
         progress (see ``result``/``open_callbacks``); answer it (``send_callback_*``) and call
-        :meth:`wait_for_result` to go on.
+        :meth:`wait_for_result` to go on. :class:`RuntimeError` after :meth:`close`.
         """
-        if timeout is not None and execution_timeout is None:
-            warnings.warn(
-                "timeout on run() is deprecated. Use execution_timeout instead.",
-                DeprecationWarning,
-                stacklevel=2,
-            )
         execution = self._start(
             input, execution_timeout, timeout, function_name, execution_name, account_id, tenant_id
         )
@@ -321,7 +354,7 @@ class DurableFunctionTestRunner:
         tenant_id: str | None = None,
     ) -> str:
         """Start an execution driven in a background thread; returns its ARN. Callback timeouts
-        follow the wall clock (see :meth:`advance_time`)."""
+        follow the wall clock (see :meth:`advance_time`). Arguments as for :meth:`run`."""
         execution = self._start(
             input, execution_timeout, timeout, function_name, execution_name, account_id, tenant_id
         )
@@ -492,6 +525,12 @@ class DurableFunctionTestRunner:
     def send_callback_heartbeat(self, callback_id: str) -> None:
         """Record a heartbeat: the callback's heartbeat timeout starts again."""
         self.service.send_callback_heartbeat(callback_id)
+
+    def abandoned_handlers(self) -> int:
+        """How many handler calls (invocations, plain invoke targets) abandoned at an invocation
+        or execution timeout are still running on their daemon worker threads. Threads they
+        started themselves (e.g. a map's worker pool) may keep a process from exiting."""
+        return self.service.running_abandoned_calls()
 
     # -- inspection and time ---------------------------------------------------------------------
 

@@ -6,13 +6,16 @@ by the service rules (protocol.md 3.5 validation, 3.6 transitions), records the 
 next (chained invokes, scripted callback answers, timers) and re-invokes whenever something the
 execution waits on completes (protocol.md 8.3).
 
-Handlers are called in-process as ``handler(event, lambda_context)`` with the Lambda invocation
-event of protocol.md 2.1 (timestamps as epoch milliseconds) inside
+Handlers are called in-process, on a worker thread in a copy of the driver's contextvars
+context, as ``handler(event, lambda_context)`` with the Lambda invocation event of protocol.md
+2.1 (timestamps as epoch milliseconds) inside
 ``lambda_durable._client_override.use_client(client)``, where ``client`` is the boto3-shaped
-:class:`LocalServiceClient` of this service. They answer ``{"Status": "SUCCEEDED", "Result"}``,
-``{"Status": "FAILED", "Error"}`` or ``{"Status": "PENDING"}``; a raised exception is a failed
-invocation (recorded, then retried; :data:`MAX_CONSECUTIVE_FAILED_INVOCATIONS` in a row fail the
-execution).
+:class:`LocalServiceClient` of this service. They answer
+``{"Status": "SUCCEEDED", "Result"}``, ``{"Status": "FAILED", "Error"}`` or ``{"Status":
+"PENDING"}``; a raised exception, or running past the invocation timeout, is a failed invocation
+(recorded, then retried; :data:`MAX_CONSECUTIVE_FAILED_INVOCATIONS` in a row fail the
+execution). An execution past its execution timeout ends ``TIMED_OUT`` at once, even while its
+handler runs (the handler is abandoned, its checkpoint tokens revoked).
 
 Time is virtual (:class:`~lambda_durable.testing.clock.VirtualClock`): when nothing can run, the
 driver skips the clock to the next timer instead of sleeping. Callback timeouts are timers that
@@ -31,6 +34,7 @@ background checkpoint thread, or a test thread sending callbacks) may call the s
 from __future__ import annotations
 
 import datetime
+import math
 import re
 import threading
 import time
@@ -95,6 +99,7 @@ __all__ = [
     "LocalServiceClient",
     "OpenCallback",
     "is_durable_handler",
+    "require_durable_handler",
     "MAX_CONSECUTIVE_FAILED_INVOCATIONS",
     "MAX_IDLE_PENDING_OUTPUTS",
 ]
@@ -145,6 +150,26 @@ def is_durable_handler(handler: Any) -> bool:
     return bool(getattr(handler, "_durable_execution", False))
 
 
+def require_durable_handler(handler: Any, what: str | None = None) -> None:
+    """Raise :class:`TypeError` unless :func:`is_durable_handler`; ``what`` names the handler in
+    the message (default: its qualified name). A handler that speaks the invocation protocol
+    itself may declare so with ``handler._durable_execution = True``."""
+    if is_durable_handler(handler):
+        return
+    if what is None:
+        name = getattr(handler, "__qualname__", None)
+        what = f"handler {name!r}" if name else repr(handler)
+    raise TypeError(
+        f"{what} is not a durable handler (decorate it with @durable_execution): it is invoked "
+        "with the durable invocation event, not with your payload"
+    )
+
+
+def _seconds(value: float) -> int | float:
+    """A number of seconds as configured: an int when whole (``300``), else the float (``0.5``)."""
+    return int(value) if float(value).is_integer() else value
+
+
 def _error_dict(error: Any) -> dict[str, Any]:
     """An ErrorObject given as dict, ``lambda_service.ErrorObject`` or ``None`` as a wire dict."""
     if error is None:
@@ -178,7 +203,9 @@ class LocalDurableService(DriverMixin):
         max_invocation_page_bytes: largest page of operations (bytes) in the invocation event,
             GetDurableExecutionState and checkpoint responses (default 5 MiB); set it small to
             exercise the SDK's paging.
-        invocation_timeout: seconds reported by ``get_remaining_time_in_millis()``.
+        invocation_timeout: seconds each invocation may run (the Lambda function timeout, > 0):
+            ``get_remaining_time_in_millis()`` counts down from it, and a handler still running
+            then is abandoned, the invocation fails with ``Sandbox.Timedout`` and is retried.
         region, account_id: used in ARNs and Lambda contexts.
         omit_completed_children: leave descendants of completed contexts without
             ``ReplayChildren`` out of the state the handler receives (service behaviour).
@@ -197,6 +224,11 @@ class LocalDurableService(DriverMixin):
         omit_completed_children: bool = True,
         skip_time: bool = True,
     ) -> None:
+        if not (math.isfinite(invocation_timeout) and invocation_timeout > 0):
+            raise ValueError(
+                "invocation_timeout must be a positive number of seconds, "
+                f"got {invocation_timeout!r}"
+            )
         self.clock = clock or VirtualClock()
         self.max_page_bytes = max_invocation_page_bytes or DEFAULT_MAX_INVOCATION_PAGE_BYTES
         self.invocation_timeout = invocation_timeout
@@ -210,7 +242,10 @@ class LocalDurableService(DriverMixin):
         self.functions: dict[str, FunctionRegistration] = {}
         self.callbacks: dict[str, tuple[LocalExecution, str]] = {}
         self.answers: dict[str, str | None] = {}
+        self._answers_used: set[str] = set()
+        self._callback_names: dict[str, None] = {}  # see callback_names()
         self.closed = False
+        self.abandoned_calls: list[Any] = []  # calls of user code abandoned at a timeout (driver)
         self.client = LocalServiceClient(self)
         self._timer_seq = 0
         self._snapshot_seq = 0
@@ -242,6 +277,18 @@ class LocalDurableService(DriverMixin):
             result = bytes(result).decode("utf-8")
         with self.lock:
             self.answers[name] = result
+
+    def unmatched_answers(self) -> list[str]:
+        """The names of scripted answers (:meth:`answer_callback`) no callback has matched."""
+        with self.lock:
+            return [name for name in self.answers if name not in self._answers_used]
+
+    def callback_names(self) -> list[str]:
+        """The names of the callbacks started so far, as :class:`OpenCallback` ``name`` (the
+        wait_for_callback's name, else the callback's own Name; unnamed ones left out), in
+        start order."""
+        with self.lock:
+            return list(self._callback_names)
 
     def _lookup_function(self, function_name: str) -> FunctionRegistration | None:
         bare, qualified = _resolve_function_name(function_name)
@@ -334,11 +381,10 @@ class LocalDurableService(DriverMixin):
         self.executions[arn] = execution
         if parent is not None:
             parent.children.append(execution)
-        timeout_value = int(execution_timeout) if execution_timeout else 0
         execution.history.append(
             EXECUTION_STARTED,
             now,
-            {"Input": payload(input_payload), "ExecutionTimeout": timeout_value},
+            {"Input": payload(input_payload), "ExecutionTimeout": _seconds(execution_timeout or 0)},
             {"Id": execution_id, "Name": arn_name},
         )
         return execution
@@ -708,6 +754,9 @@ class LocalDurableService(DriverMixin):
         op["CallbackDetails"] = {"CallbackId": callback_id}
         self.callbacks[callback_id] = (ex, op["Id"])
         ex.open_callbacks[op["Id"]] = None
+        answer_name = self._answer_name(ex, op)
+        if answer_name is not None:
+            self._callback_names[answer_name] = None
         clock_now = now.timestamp()
         timeout = options.get("TimeoutSeconds") or 0
         heartbeat = options.get("HeartbeatTimeoutSeconds") or 0
@@ -888,12 +937,13 @@ class LocalDurableService(DriverMixin):
             return parent["Name"]
         return op.get("Name")
 
-    def _scripted_answer(self, ex: LocalExecution, op: Mapping[str, Any]) -> tuple[bool, str | None]:
-        names = [op.get("Name"), self._answer_name(ex, op), "*"]
-        for name in names:
+    def _scripted_answer_name(self, ex: LocalExecution, op: Mapping[str, Any]) -> str | None:
+        """The name of the scripted answer for callback ``op`` (its own Name, its
+        wait_for_callback's name, then ``"*"``); ``None`` when none applies."""
+        for name in (op.get("Name"), self._answer_name(ex, op), "*"):
             if name is not None and name in self.answers:
-                return True, self.answers[name]
-        return False, None
+                return name
+        return None
 
     def _apply_scripted_answers(self, tree: list[LocalExecution]) -> None:
         if not self.answers:
@@ -901,9 +951,10 @@ class LocalDurableService(DriverMixin):
         for ex in tree:
             for op_id in list(ex.open_callbacks):
                 op = ex.operations[op_id]
-                found, answer = self._scripted_answer(ex, op)
-                if found:
-                    self._complete_callback(ex, op, "SUCCEEDED", result=answer)
+                name = self._scripted_answer_name(ex, op)
+                if name is not None:
+                    self._answers_used.add(name)
+                    self._complete_callback(ex, op, "SUCCEEDED", result=self.answers[name])
 
     def _check_execution_deadlines(self, tree: list[LocalExecution]) -> float | None:
         """Time out executions past their wall-clock deadline; return the nearest deadline
@@ -914,14 +965,14 @@ class LocalDurableService(DriverMixin):
             if not ex.running or ex.wall_deadline is None:
                 continue
             if now >= ex.wall_deadline:
-                seconds = ex.timeout_seconds
-                shown = int(seconds) if float(seconds).is_integer() else seconds
                 self._finish(
                     ex,
                     ExecutionStatus.TIMED_OUT,
                     error={
                         "ErrorType": "Execution.TimedOut",
-                        "ErrorMessage": f"Execution timed out after {shown} seconds.",
+                        "ErrorMessage": (
+                            f"Execution timed out after {_seconds(ex.timeout_seconds)} seconds."
+                        ),
                     },
                 )
             elif nearest is None or ex.wall_deadline < nearest:

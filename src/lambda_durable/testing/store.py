@@ -259,8 +259,9 @@ class LambdaContext:
     Attributes as in the AWS Lambda Python runtime: ``aws_request_id``, ``function_name``,
     ``function_version``, ``invoked_function_arn``, ``memory_limit_in_mb``, ``log_group_name``,
     ``log_stream_name``, ``client_context``, ``identity``, ``tenant_id``;
-    ``get_remaining_time_in_millis()`` counts down from the invocation timeout (wall clock, the
-    local service does not interrupt a handler that runs over it); ``log(msg)`` writes to stdout.
+    ``get_remaining_time_in_millis()`` counts down (wall clock) to :attr:`deadline`, the end of
+    the invocation timeout, when the local service abandons a handler still running and records
+    the invocation as timed out; ``log(msg)`` writes to stdout.
     """
 
     def __init__(
@@ -285,6 +286,11 @@ class LambdaContext:
         self.identity = None
         self.tenant_id = tenant_id
         self._deadline = time.monotonic() + timeout_seconds
+
+    @property
+    def deadline(self) -> float:
+        """When the invocation times out (``time.monotonic()`` seconds)."""
+        return self._deadline
 
     def get_remaining_time_in_millis(self) -> int:
         """Milliseconds left before the invocation timeout (never negative)."""
