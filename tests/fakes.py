@@ -27,7 +27,19 @@ def execution_op(payload: Any = None, *, raw: str | None = None) -> dict:
 class FakeService:
     """boto3-shaped client: ``checkpoint_durable_execution`` / ``get_durable_execution_state``."""
 
-    def __init__(self, operations: list[dict] | None = None, pages: dict[str, tuple[list, str | None]] | None = None):
+    def __init__(
+        self,
+        operations: list[dict] | None = None,
+        pages: dict[str, tuple[list, str | None]] | None = None,
+        *,
+        refresh_completes_timers: bool = False,
+    ):
+        #: opt-in: an empty (refresh) checkpoint first completes every timer due at ``self.now``
+        #: (STARTED WAIT -> SUCCEEDED, PENDING STEP retry -> READY) and returns those operations,
+        #: as the service does for timers that fired meanwhile (map/parallel in-process resumes)
+        self.refresh_completes_timers = refresh_completes_timers
+        #: the service clock for ``refresh_completes_timers`` (timers are scheduled from NOW)
+        self.now = NOW + datetime.timedelta(hours=1)
         self.operations: dict[str, dict] = {op["Id"]: op for op in (operations or [])}
         self.calls: list[list[dict]] = []
         self.state_calls: list[dict] = []
@@ -65,6 +77,9 @@ class FakeService:
         updates = kwargs["Updates"]
         self.calls.append(updates)
         changed = {}
+        if not updates and self.refresh_completes_timers:
+            for op in self._fire_due_timers():
+                changed[op["Id"]] = op
         for u in updates:
             if u["Type"] == "EXECUTION":
                 continue
@@ -72,6 +87,23 @@ class FakeService:
             changed[op["Id"]] = op
         self.token = f"dG9rZW4{next(self._tokens)}"
         return {"CheckpointToken": self.token, "NewExecutionState": {"Operations": list(changed.values())}}
+
+    def _fire_due_timers(self) -> list[dict]:
+        fired = []
+        for op_id, op in list(self.operations.items()):
+            if op.get("Type") == "WAIT" and op.get("Status") == "STARTED":
+                due = (op.get("WaitDetails") or {}).get("ScheduledEndTimestamp")
+                status = "SUCCEEDED"
+            elif op.get("Type") == "STEP" and op.get("Status") == "PENDING":
+                due = (op.get("StepDetails") or {}).get("NextAttemptTimestamp")
+                status = "READY"
+            else:
+                continue
+            if isinstance(due, datetime.datetime) and due <= self.now:
+                op = dict(op, Status=status)
+                self.operations[op_id] = op
+                fired.append(op)
+        return fired
 
     def _apply(self, u: dict) -> dict:
         op = self.operations.get(u["Id"])

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Concatenate, ParamSpec, Sequenc
 from dataclasses import dataclass
 
 from ._ids import IdSequence
+from .concurrency.executor import ScopedState
 from .config import (
     CallbackConfig,
     ChildConfig,
@@ -160,6 +161,8 @@ class DurableContext:
         """This context, for the operations of one map/parallel branch running in ``scope``."""
         clone = copy.copy(self)
         clone._scope = scope
+        # checkpoints of the branch are re-checked against its scope under the state lock
+        clone.state = ScopedState(getattr(self.state, "_state", self.state), scope)
         return clone
 
     @property

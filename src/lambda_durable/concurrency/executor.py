@@ -67,6 +67,42 @@ class BranchScope:
         return False
 
 
+class ScopedState:
+    """The execution state as the operations of one branch see it: every checkpoint re-checks,
+    under the state's lock, that the branch's scope is still open. The coordinator closes scopes
+    under the same lock, before its batch's terminal checkpoint, so an update a branch built just
+    before its batch completed can never be sent after that checkpoint (B18, B22)."""
+
+    __slots__ = ("_state", "_scope")
+
+    def __init__(self, state: Any, scope: BranchScope) -> None:
+        self._state = state
+        self._scope = scope
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ScopedState.__slots__:  # not set yet (copy/pickle protocols)
+            raise AttributeError(name)
+        return getattr(self._state, name)
+
+    def _check(self, update: dict) -> None:
+        if self._scope.is_closed():
+            raise OrphanedChildException(
+                f"operation {update['Id']} belongs to a map/parallel branch that was abandoned "
+                "when its batch completed",
+                update["Id"],
+            )
+
+    def enqueue(self, update: dict) -> None:
+        with self._state._lock:
+            self._check(update)
+            self._state.enqueue(update)
+
+    def checkpoint(self, update: dict) -> None:
+        with self._state._lock:
+            self._check(update)
+            self._state.checkpoint(update)
+
+
 # (kind, index, payload) messages from workers to the coordinator
 _COMPLETED, _FAILED, _SUSPENDED, _SUSPENDED_UNTIL, _FATAL = range(5)
 
@@ -266,11 +302,14 @@ class BatchExecutor:
         raise SuspendExecution("all running branches wait for external completions")
 
     def _abandon_unfinished(self) -> None:
-        for branch in self.branches:
-            if branch.status not in _DONE and branch.status is not _PENDING:
-                scope = self.scopes.get(branch.index)
-                if scope is not None:
-                    scope.closed = True
+        # under the state lock: a branch's checkpoint is either sent entirely before the close
+        # (so before the batch's terminal checkpoint) or refused (ScopedState)
+        with self.state._lock:
+            for branch in self.branches:
+                if branch.status not in _DONE and branch.status is not _PENDING:
+                    scope = self.scopes.get(branch.index)
+                    if scope is not None:
+                        scope.closed = True
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .._completion import CompletionPolicy
 from .._ids import operation_id as make_operation_id
-from ..concurrency.executor import BatchExecutor, BranchScope
+from ..concurrency.executor import BatchExecutor, BranchScope, _error_object
 from ..concurrency.models import (
     BatchItem,
     BatchResult,
@@ -25,8 +25,8 @@ from ..concurrency.models import (
     envelope_summary_generator,
 )
 from ..config import BatchItemStatus, CompletionItemStatus, NestingType
-from ..exceptions import ChildContextError
-from ..lambda_service import ErrorObject
+from ..exceptions import ChildContextError, ExecutionError, InvocationError, RetryableSerDesError
+from ..lambda_service import error_dict_from_exception
 from ..limits import CHECKPOINT_SIZE_LIMIT_BYTES, utf8_len
 from ..serdes import deserialize, serialize
 from .base import check_identity, operation_error, update
@@ -94,11 +94,18 @@ def run_batch(
     result = BatchExecutor(
         executables, policy, config.max_concurrency, run_branch, state, ctx._scope
     ).execute()
-    payload = serialize(serdes, result, operation_id, arn)
-    value = deserialize(serdes, payload, operation_id, arn)
-    large = utf8_len(payload) > CHECKPOINT_SIZE_LIMIT_BYTES
-    if large:
-        payload = envelope_summary_generator(summary_type, config.summary_generator)(result)
+    try:
+        payload = serialize(serdes, result, operation_id, arn)
+        value = deserialize(serdes, payload, operation_id, arn)
+        large = utf8_len(payload) > CHECKPOINT_SIZE_LIMIT_BYTES
+        if large:
+            payload = envelope_summary_generator(summary_type, config.summary_generator)(result)
+    except RetryableSerDesError:
+        raise
+    except Exception as error:  # noqa: BLE001 - serdes or summary generator: the batch fails
+        err = error_dict_from_exception(error)
+        state.checkpoint(update(ctx, operation_id, CONTEXT, "FAIL", sub_type, name, Error=err))
+        raise operation_error(ChildContextError, err, f"{sub_type} failed") from None
     state.checkpoint(
         update(
             ctx, operation_id, CONTEXT, "SUCCEED", sub_type, name,
@@ -149,11 +156,10 @@ def _rebuild(
 def _replay_item(executable: Executable, run_branch) -> BatchItem:
     try:
         value = run_branch(executable, None)
-    except ChildContextError as error:
-        return BatchItem(
-            executable.index,
-            BatchItemStatus.FAILED,
-            None,
-            ErrorObject(error.message, error.error_type, error.data, error.stack_trace),
-        )
+    except Exception as error:  # noqa: BLE001 - classified as the coordinator does
+        if isinstance(error, ExecutionError) or (
+            isinstance(error, InvocationError) and error.is_retryable()
+        ):
+            raise
+        return BatchItem(executable.index, BatchItemStatus.FAILED, None, _error_object(error))
     return BatchItem(executable.index, BatchItemStatus.SUCCEEDED, value, None)

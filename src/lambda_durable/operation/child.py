@@ -87,14 +87,21 @@ def run_child(
     except Exception as error:  # noqa: BLE001 - user code
         raise _fail(ctx, operation_id, name, sub_type, error, error_cls, is_virtual)
 
-    payload = serialize(serdes, result, operation_id, arn)
-    value = None if payload is None else deserialize(serdes, payload, operation_id, arn)
-    if is_virtual or replay_children:
-        return value
-    stored_payload = payload
-    large = payload is not None and utf8_len(payload) > CHECKPOINT_SIZE_LIMIT_BYTES
-    if large:
-        stored_payload = summary_generator(result) if summary_generator else ""
+    try:
+        payload = serialize(serdes, result, operation_id, arn)
+        value = None if payload is None else deserialize(serdes, payload, operation_id, arn)
+        if is_virtual or replay_children:
+            return value
+        stored_payload = payload
+        large = payload is not None and utf8_len(payload) > CHECKPOINT_SIZE_LIMIT_BYTES
+        if large:
+            stored_payload = summary_generator(result) if summary_generator else ""
+    except RetryableSerDesError:
+        raise
+    except Exception as error:  # noqa: BLE001 - serdes or summary generator: the context fails
+        # (as in the official SDK), so a replay finds the FAIL record instead of re-deciding;
+        # a replayed (ReplayChildren) context is already closed and writes nothing
+        raise _fail(ctx, operation_id, name, sub_type, error, error_cls, is_virtual or replay_children)
     succeed = update(
         ctx, operation_id, CONTEXT, "SUCCEED", sub_type, name,
         ContextOptions={"ReplayChildren": large},

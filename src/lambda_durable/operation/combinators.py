@@ -63,7 +63,11 @@ def run_all_settled(ctx: DurableContext, branches: Sequence, name: str | None, c
 
 
 def run_any(ctx: DurableContext, branches: Sequence, name: str | None, config: ParallelConfig | None) -> Any:
-    result = ctx.parallel(branches, name=name, config=_config(config, CompletionConfig.first_successful()))
+    branches = list(branches)
+    # no branches: none can succeed, so it raises like all-failed (as Promise.any([]) rejects);
+    # first_successful() (min_successful=1) would be rejected for an empty batch
+    completion = CompletionConfig.first_successful() if branches else CompletionConfig()
+    result = ctx.parallel(branches, name=name, config=_config(config, completion))
     succeeded = result.succeeded()
     if succeeded:
         return succeeded[0].result
