@@ -30,6 +30,12 @@ CALLBACK_RESULT_LIMIT_BYTES = 1_048_576
 MAX_BATCH_OPERATIONS = 250
 MAX_BATCH_SIZE_BYTES = 750 * 1024
 
+#: Longest a non-blocking update (an AT_LEAST_ONCE step's or a child context's START) waits in the
+#: queue for a blocking checkpoint to take it along before the SDK sends it on its own (seconds).
+#: So a long-running step shows as started, and its START survives a crash of the process (the
+#: official SDK 3.x closes such a batch within its 1 s batch window).
+ASYNC_FLUSH_DELAY_SECONDS = 0.5
+
 #: Durations (seconds): waits, retry and poll delays are whole seconds in this range.
 MIN_DURATION_SECONDS = 1
 MAX_DURATION_SECONDS = 31_622_400

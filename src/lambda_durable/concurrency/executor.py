@@ -17,6 +17,7 @@ Rules (protocol.md 5.9; issue "map, parallel and combinators"):
 """
 from __future__ import annotations
 
+import contextvars
 import queue
 import threading
 import time
@@ -199,7 +200,9 @@ class BatchExecutor:
                 max_workers=min(self.limit, MAX_WORKER_THREADS),
                 thread_name_prefix="lambda-durable-branch",
             )
-        self._pool.submit(self._worker, branch.executable, scope)
+        # the branch runs in a copy of the coordinator's contextvars context, as inline code
+        # would (context variables of the caller, and of the local service, reach user code)
+        self._pool.submit(contextvars.copy_context().run, self._worker, branch.executable, scope)
 
     def _worker(self, executable: Executable, scope: BranchScope) -> None:
         index = executable.index

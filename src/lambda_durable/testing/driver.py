@@ -16,7 +16,9 @@ so it is left to finish on its own (a daemon thread), but its invocation's check
 revoked, so nothing it checkpoints afterwards is applied. An invocation timeout fails the
 invocation (``Sandbox.Timedout``; it counts toward :data:`MAX_CONSECUTIVE_FAILED_INVOCATIONS`)
 and the handler is invoked again; a passed execution deadline records the invocation
-(``Execution.TimedOut``) and ends the execution ``TIMED_OUT`` at once.
+(``Execution.TimedOut``) and ends the execution ``TIMED_OUT`` at once. ``os._exit`` in any thread
+of an invocation is a crash of the process (:mod:`.crash`): the invocation ends at once with
+``Runtime.ExitError``, its tokens revoked, and the handler is invoked again.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ import traceback
 from typing import Any, Callable, Mapping
 
 from .._client_override import use_client
+from .crash import ProcessExit, exit_error, process_exit_model
 from .history import INVOCATION_COMPLETED, error_payload
 from .store import ExecutionStatus, LambdaContext, LocalExecution, Timer, new_token
 
@@ -116,10 +119,22 @@ class _WorkerCall:
     context (so ``use_client`` and any other context variable still apply). ``value`` and
     ``error`` hold its outcome once it has ended."""
 
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], name: str) -> None:
+    def __init__(
+        self,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        name: str,
+        on_exit: Callable[[int], None] | None = None,
+    ) -> None:
         self.value: Any = None
         self.error: BaseException | None = None
+        #: the status of the first ``os._exit`` called by the call (see :mod:`.crash`), if any
+        self.exit_code: int | None = None
+        self._on_exit = on_exit
+        self._exit_lock = threading.Lock()
         self._done = threading.Event()
+        #: set when the call ended or exited the (modelled) process, whichever comes first
+        self._settled = threading.Event()
         context = contextvars.copy_context()
         threading.Thread(
             target=self._run, args=(context, fn, args), name=name, daemon=True
@@ -129,11 +144,31 @@ class _WorkerCall:
         self, context: contextvars.Context, fn: Callable[..., Any], args: tuple[Any, ...]
     ) -> None:
         try:
-            self.value = context.run(fn, *args)
+            if self._on_exit is not None:
+                self.value = context.run(self._run_modelling_exit, fn, args)
+            else:
+                self.value = context.run(fn, *args)
         except BaseException as exc:  # noqa: BLE001 - handed to the driver
             self.error = exc
         finally:
             self._done.set()
+            self._settled.set()
+
+    def _run_modelling_exit(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        with process_exit_model(self._exit):
+            return fn(*args)
+
+    def _exit(self, code: int) -> None:
+        """``os._exit(code)`` in any thread of the call: the first one ends the call at once
+        (``on_exit`` first); the calling thread then unwinds with :class:`ProcessExit`."""
+        with self._exit_lock:
+            first = self.exit_code is None
+            if first:
+                self.exit_code = code
+        if first:
+            assert self._on_exit is not None
+            self._on_exit(code)
+        self._settled.set()
 
     @property
     def running(self) -> bool:
@@ -144,7 +179,7 @@ class _WorkerCall:
         passes; returns a :class:`_CallOutcome` value, a timeout only once its deadline has
         passed."""
         deadline = min(invocation_deadline, execution_deadline)
-        while not self._done.wait(
+        while not self._settled.wait(
             min(max(0.0, deadline - time.monotonic()), threading.TIMEOUT_MAX)
         ):
             if time.monotonic() >= deadline:
@@ -344,6 +379,7 @@ class DriverMixin:
             self._call_handler,
             (ex.handler, event, context),
             name=f"lambda-durable-invocation-{request_id[:8]}",
+            on_exit=lambda code: self._revoke_invocation(ex, token),
         )
         try:
             outcome = self._await_call(call, context, ex, root)
@@ -367,23 +403,27 @@ class DriverMixin:
             return
         if outcome == _CallOutcome.INVOCATION_TIMED_OUT:
             failure = _task_timed_out_error(request_id, self.invocation_timeout)
+        elif call.exit_code is not None:
+            # os._exit: the process is gone (threads of the call still unwinding are abandoned;
+            # the invocation's tokens were revoked at the exit)
+            failure = exit_error(request_id, call.exit_code)
+            if call.running:
+                with self.lock:
+                    self.abandoned_calls = [c for c in self.abandoned_calls if c.running] + [call]
         elif isinstance(call.error, SystemExit):
-            code = call.error.code
-            failure = {
-                "ErrorType": "Runtime.ExitError",
-                "ErrorMessage": (
-                    f"RequestId: {request_id} Error: Runtime exited with error: "
-                    f"exit status {code if code is not None else 0}"
-                ),
-            }
+            failure = exit_error(request_id, call.error.code)
         elif call.error is not None:
             failure = _error_from_exception(call.error)
         else:
             failure = None
         with self.cond:
             self._complete_invocation(ex, call.value, failure, start, request_id)
-        if call.error is not None and not isinstance(call.error, (Exception, SystemExit)):
-            raise call.error  # a BaseException other than SystemExit: recorded, re-raised
+        if (
+            call.exit_code is None
+            and call.error is not None
+            and not isinstance(call.error, (Exception, SystemExit, ProcessExit))
+        ):
+            raise call.error  # a BaseException other than an exit: recorded, re-raised
 
     def _await_call(
         self, call: _WorkerCall, context: LambdaContext, ex: LocalExecution, root: LocalExecution
@@ -410,6 +450,16 @@ class DriverMixin:
         """How many calls of user code abandoned at a timeout still run on their worker threads."""
         with self.lock:
             return sum(1 for call in self.abandoned_calls if call.running)
+
+    def _revoke_invocation(self, ex: LocalExecution, first_token: str) -> None:
+        """The invocation that started with ``first_token`` exited the process (``os._exit``):
+        revoke its checkpoint tokens at once, so nothing any of its threads sends afterwards is
+        applied (the driver records its end when it sees the exit)."""
+        with self.cond:
+            if first_token in ex.invocation_tokens:
+                ex.token = None
+                ex.invocation_tokens.clear()
+            self.cond.notify_all()
 
     def _call_handler(
         self, handler: Callable[..., Any], event: dict[str, Any], context: LambdaContext
@@ -550,6 +600,7 @@ class DriverMixin:
             registration.handler,
             (event_value, context),
             name=f"lambda-durable-function-{context.aws_request_id[:8]}",
+            on_exit=lambda code: None,
         )
         outcome = self._await_call(call, context, ex, root)
         if outcome == _CallOutcome.EXECUTION_TIMED_OUT:
@@ -558,6 +609,9 @@ class DriverMixin:
             return
         if outcome == _CallOutcome.INVOCATION_TIMED_OUT:
             error = _task_timed_out_error(context.aws_request_id, self.invocation_timeout)
+        elif call.exit_code is not None or isinstance(call.error, SystemExit):
+            code = call.exit_code if call.exit_code is not None else call.error.code  # type: ignore[union-attr]
+            error = exit_error(context.aws_request_id, code)  # the function's process exited
         elif call.error is not None:
             if not isinstance(call.error, Exception):
                 raise call.error
