@@ -4,11 +4,18 @@ The table maps operation ``Id`` to the service's ``Operation`` wire dict, as rec
 timestamps converted only when read). Updates are wire ``OperationUpdate`` dicts. An update that
 must be durable before user code goes on (``checkpoint(update)``) is sent at once together with
 every queued non-blocking update (``enqueue(update)``), in FIFO order; nothing ever sleeps or
-polls waiting for more updates. Responses are merged by ``Id`` in O(changed operations).
+polls waiting for more updates. Non-blocking updates that no blocking one took along within
+:data:`~lambda_durable.limits.ASYNC_FLUSH_DELAY_SECONDS` are sent by a background thread (one per
+process, waiting on a condition), so a long-running step's START is durable while it runs; a
+failure of that send is raised by the invocation's next checkpoint. Responses are merged by
+``Id`` in O(changed operations).
 """
 from __future__ import annotations
 
+import heapq
+import itertools
 import threading
+import time
 from typing import Any, Callable, Iterable
 
 import orjson
@@ -21,7 +28,12 @@ from .exceptions import (
     OrphanedChildException,
     SuspendExecution,
 )
-from .limits import MAX_BATCH_OPERATIONS, MAX_BATCH_SIZE_BYTES, STATE_PAGE_MAX_ITEMS
+from .limits import (
+    ASYNC_FLUSH_DELAY_SECONDS,
+    MAX_BATCH_OPERATIONS,
+    MAX_BATCH_SIZE_BYTES,
+    STATE_PAGE_MAX_ITEMS,
+)
 
 __all__ = ["ExecutionState", "ServiceChannel"]
 
@@ -111,6 +123,50 @@ def _update_size(update: dict) -> int:
     return len(orjson.dumps(update))
 
 
+class _DelayedFlusher:
+    """The process's background sender of non-blocking updates left waiting: one daemon thread,
+    started on first use, sleeping on a condition until the earliest due flush."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._due: list[tuple[float, int, ExecutionState]] = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def schedule(self, state: ExecutionState, due: float) -> None:
+        """Call ``state._send_delayed()`` at ``due`` (``time.monotonic()`` seconds)."""
+        with self._cond:
+            entry = (due, next(self._seq), state)
+            heapq.heappush(self._due, entry)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._loop, name="lambda-durable-checkpoint-flusher", daemon=True
+                )
+                self._thread.start()
+            elif self._due[0] is entry:
+                self._cond.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cond:
+                while True:
+                    if not self._due:
+                        self._cond.wait()
+                        continue
+                    wait = self._due[0][0] - time.monotonic()
+                    if wait <= 0:
+                        break
+                    self._cond.wait(wait)
+                _, _, state = heapq.heappop(self._due)
+            try:
+                state._send_delayed()
+            except BaseException:  # noqa: BLE001 - the flusher serves every execution: never dies
+                pass
+
+
+_FLUSHER = _DelayedFlusher()
+
+
 class ExecutionState:
     """Operation table and checkpoint channel of one invocation (thread-safe).
 
@@ -137,6 +193,14 @@ class ExecutionState:
         #: Number of CheckpointDurableExecution calls made (for tests and benchmarks).
         self.checkpoint_calls = 0
         self._listeners: list[Callable[[list[dict]], None]] = []
+        #: when (``time.monotonic()``) the queue last became non-empty, and whether a delayed
+        #: send is scheduled (at most one per state)
+        self._queued_since = 0.0
+        self._delayed_send_scheduled = False
+        #: failure of a delayed (background) send, raised by the next checkpoint
+        self._background_error: Exception | None = None
+        #: seconds a non-blocking update may wait for a blocking one (None: never sent alone)
+        self.async_flush_delay: float | None = ASYNC_FLUSH_DELAY_SECONDS
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -163,9 +227,17 @@ class ExecutionState:
 
     # -- lookups -----------------------------------------------------------------------------
 
+    #: the invocation's :class:`~lambda_durable.plugin.PluginExecutor`; ``None`` (no hook runs,
+    #: nothing is copied) unless the handler has plugins
+    plugins: Any = None
+
     def get(self, operation_id: str) -> dict | None:
-        """The stored operation with this Id, or ``None``."""
-        return self.operations.get(operation_id)
+        """The stored operation with this Id, or ``None`` (an operation reading its record: with
+        plugins, this is where a replayed or completed operation is reported)."""
+        record = self.operations.get(operation_id)
+        if self.plugins is not None:
+            self.plugins._read(operation_id, record)
+        return record
 
     @property
     def execution_operation_id(self) -> str:
@@ -192,36 +264,73 @@ class ExecutionState:
     # -- checkpointing -----------------------------------------------------------------------
 
     def enqueue(self, update: dict) -> None:
-        """Queue a non-blocking update; it is sent with the next blocking update or flush."""
+        """Queue a non-blocking update; it is sent with the next blocking update or flush, or on
+        its own once it has waited ``async_flush_delay`` seconds."""
         with self._lock:
-            if self.closed:
-                raise OrphanedChildException(
-                    "the execution completed; no further checkpoints are accepted", update["Id"]
-                )
+            self._check_open(update)
             self._queue.append(update)
+            if len(self._queue) == 1 and self.async_flush_delay is not None:
+                self._queued_since = time.monotonic()
+                if not self._delayed_send_scheduled:
+                    self._delayed_send_scheduled = True
+                    _FLUSHER.schedule(self, self._queued_since + self.async_flush_delay)
 
     def checkpoint(self, update: dict) -> None:
         """Send ``update`` (after every queued update) and return once it is acknowledged and the
         response is merged into the table."""
         with self._lock:
-            if self.closed:
-                raise OrphanedChildException(
-                    "the execution completed; no further checkpoints are accepted", update["Id"]
-                )
+            self._check_open(update)
             self._queue.append(update)
             self._send_queue()
 
     def flush(self) -> None:
         """Send every queued update (no call when nothing is queued)."""
         with self._lock:
+            if self._background_error is not None:
+                raise self._background_error
             if self._queue and not self.closed:
                 self._send_queue()
 
     def refresh(self) -> None:
         """Send an empty checkpoint to learn what changed meanwhile (timers, callbacks)."""
         with self._lock:
+            if self._background_error is not None:
+                raise self._background_error
             if not self.closed:
                 self._send([])
+
+    def _check_open(self, update: dict) -> None:
+        if self._background_error is not None:
+            raise self._background_error
+        if self.closed:
+            if self.revoked:
+                raise SuspendExecution("checkpoint token revoked by the service; suspending")
+            raise OrphanedChildException(
+                "the execution completed; no further checkpoints are accepted", update["Id"]
+            )
+
+    def _send_delayed(self) -> None:
+        """Background: send the queue if its oldest update has waited ``async_flush_delay``."""
+        with self._lock:
+            self._delayed_send_scheduled = False
+            if (
+                not self._queue
+                or self.closed
+                or self._background_error is not None
+                or self.async_flush_delay is None
+            ):
+                return
+            due = self._queued_since + self.async_flush_delay
+            if due > time.monotonic():  # sent meanwhile, and queued again later
+                self._delayed_send_scheduled = True
+                _FLUSHER.schedule(self, due)
+                return
+            try:
+                self._send_queue()
+            except SuspendExecution:
+                pass  # token revoked (closed, revoked): the next checkpoint suspends
+            except Exception as error:  # noqa: BLE001 - raised by the invocation's next checkpoint
+                self._background_error = error
 
     def _send_queue(self) -> None:
         queue, self._queue = self._queue, []
