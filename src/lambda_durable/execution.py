@@ -33,6 +33,7 @@ from .lambda_service import (
     error_dict_from_exception,
 )
 from .limits import LAMBDA_RESPONSE_SIZE_LIMIT, utf8_len
+from .plugin import PluginExecutor, load_configured_plugins
 from .state import ExecutionState, ServiceChannel
 
 __all__ = [
@@ -159,15 +160,19 @@ def durable_execution(
     ``boto3_client``: a boto3 ``lambda`` client (default: ``boto3.client("lambda")`` created on
     first use and reused). ``client``: any object with the boto3 method shapes
     (``checkpoint_durable_execution``, ``get_durable_execution_state``) or the official typed
-    ``checkpoint``/``get_execution_state`` interface. ``plugins``: instrumentation plugins or
-    plugin factories (accepted for compatibility; hooks are not called yet). Inside the local
-    service (``lambda_durable.testing``) its client is used whatever was passed here.
+    ``checkpoint``/``get_execution_state`` interface. ``plugins``: instrumentation plugin
+    factories (3.x: objects with ``create_plugin(info)``, called once per invocation), plugin
+    instances (1.x style: the same instance serves every invocation) or plugin classes; the
+    factories named in ``DURABLE_EXECUTION_PLUGINS`` are added (see :mod:`lambda_durable.plugin`;
+    an invalid entry raises :class:`PluginLoadError` here). Inside the local service
+    (``lambda_durable.testing``) its client is used whatever was passed here.
     """
     if func is None:
         return functools.partial(
             durable_execution, boto3_client=boto3_client, plugins=plugins, client=client
         )  # type: ignore[return-value]
     explicit_client = client if client is not None else boto3_client
+    plugin_factories = load_configured_plugins(plugins)
 
     @functools.wraps(func)
     def handler(event: Any, lambda_context: Any = None) -> dict:
@@ -178,13 +183,36 @@ def durable_execution(
             from ._boto import default_lambda_client
 
             service_client = default_lambda_client()
-        return _run_invocation(func, event, lambda_context, ServiceChannel(service_client))
+        if not plugin_factories:
+            return _run_invocation(func, event, lambda_context, ServiceChannel(service_client))
+        return _run_with_plugins(
+            plugin_factories, func, event, lambda_context, ServiceChannel(service_client)
+        )
 
     handler.__durable_function__ = func  # type: ignore[attr-defined]
     return handler
 
 
-def _run_invocation(func, event, lambda_context, channel: ServiceChannel) -> dict:
+def _run_with_plugins(factories, func, event, lambda_context, channel: ServiceChannel) -> dict:
+    """One invocation with plugins: ``on_invocation_end`` gets the output, or RETRY with the
+    error when the invocation raises (the exception propagates unchanged)."""
+    executor = PluginExecutor(factories)
+    with executor.run():
+        try:
+            output = _run_invocation(func, event, lambda_context, channel, executor)
+        except BaseException as error:
+            try:
+                executor._end_with_error(error)
+            except BaseException:  # noqa: BLE001 - the invocation's own failure wins
+                pass
+            raise
+        executor.on_invocation_end(output)
+        return output
+
+
+def _run_invocation(
+    func, event, lambda_context, channel: ServiceChannel, plugins: PluginExecutor | None = None
+) -> dict:
     _check_event(event)
     try:
         state = ExecutionState.load(
@@ -209,6 +237,14 @@ def _run_invocation(func, event, lambda_context, channel: ServiceChannel) -> dic
     user_event = _input_event(execution)
     replay = ReplayStatus.REPLAY if state.has_history() else ReplayStatus.NEW
     context = DurableContext.from_lambda_context(state, lambda_context, replay)
+    if plugins is not None:
+        plugins._begin(
+            state,
+            lambda_context,
+            user_event,
+            event.get("UpdatedOperationIds"),
+            is_first_invocation=replay is ReplayStatus.NEW,
+        )
     try:
         result = func(user_event, context)
     except SuspendExecution:

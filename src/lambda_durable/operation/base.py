@@ -126,4 +126,16 @@ def update(
         out["SubType"] = sub_type
     if fields:
         out.update(fields)
+    if action == "START":
+        plugins = ctx.state.plugins
+        if plugins is not None:
+            plugins._start(out, ctx.state.operations.get(operation_id))
     return out
+
+
+def report_end(ctx: DurableContext, operation_id: str) -> None:
+    """This thread's terminal checkpoint of ``operation_id`` was acknowledged: with plugins, its
+    ``on_operation_end`` runs now, before the operation returns to user code."""
+    plugins = ctx.state.plugins
+    if plugins is not None:
+        plugins._ended_here(operation_id)

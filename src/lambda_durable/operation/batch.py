@@ -29,7 +29,7 @@ from ..exceptions import ChildContextError, ExecutionError, InvocationError, Ret
 from ..lambda_service import error_dict_from_exception
 from ..limits import CHECKPOINT_SIZE_LIMIT_BYTES, utf8_len
 from ..serdes import deserialize, serialize
-from .base import check_identity, operation_error, update
+from .base import check_identity, operation_error, report_end, update
 from .child import run_child
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -87,13 +87,31 @@ def run_batch(
 
     executables = [Executable(i, func, item_name) for i, (item_name, func) in enumerate(branches)]
     policy = CompletionPolicy.from_config(len(executables), config.completion_config)
+    plugins = state.plugins
     if summary_payload is not None:
-        result = _rebuild(summary_payload, executables, policy, run_branch, ctx, operation_id)
+        rebuild_args = (summary_payload, executables, policy, run_branch, ctx, operation_id)
+        if plugins is None:
+            result = _rebuild(*rebuild_args)
+        else:
+            result = plugins._call_user(
+                _rebuild, rebuild_args, operation_id, CONTEXT, sub_type, name, ctx._parent_id,
+                None, True,
+            )
+            plugins._context_ended(
+                operation_id, sub_type, name, ctx._parent_id, "SUCCEEDED", is_replayed=True
+            )
         return deserialize(serdes, serialize(serdes, result, operation_id, arn), operation_id, arn)
 
-    result = BatchExecutor(
+    executor = BatchExecutor(
         executables, policy, config.max_concurrency, run_branch, state, ctx._scope
-    ).execute()
+    )
+    if plugins is None:
+        result = executor.execute()
+    else:
+        result = plugins._call_user(
+            executor.execute, (), operation_id, CONTEXT, sub_type, name, ctx._parent_id,
+            None if record is not None else 1,
+        )
     try:
         payload = serialize(serdes, result, operation_id, arn)
         value = deserialize(serdes, payload, operation_id, arn)
@@ -105,6 +123,7 @@ def run_batch(
     except Exception as error:  # noqa: BLE001 - serdes or summary generator: the batch fails
         err = error_dict_from_exception(error)
         state.checkpoint(update(ctx, operation_id, CONTEXT, "FAIL", sub_type, name, Error=err))
+        report_end(ctx, operation_id)
         raise operation_error(ChildContextError, err, f"{sub_type} failed") from None
     state.checkpoint(
         update(
@@ -112,6 +131,7 @@ def run_batch(
             Payload=payload, ContextOptions={"ReplayChildren": large},
         )
     )
+    report_end(ctx, operation_id)
     return value
 
 

@@ -24,7 +24,7 @@ from ..exceptions import (
 from ..lambda_service import error_dict_from_exception
 from ..limits import CHECKPOINT_SIZE_LIMIT_BYTES, utf8_len
 from ..serdes import deserialize, serialize
-from .base import check_identity, operation_error, update
+from .base import check_identity, operation_error, report_end, update
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..context import DurableContext
@@ -76,8 +76,15 @@ def run_child(
     child = ctx._child_context(
         operation_id, is_virtual=is_virtual, has_record=is_virtual or record is not None
     )
+    plugins = state.plugins
     try:
-        result = func(child)
+        if plugins is None:
+            result = func(child)
+        else:
+            result = plugins._call_user(
+                func, (child,), operation_id, CONTEXT, sub_type, name, ctx._parent_id,
+                None if record is not None else 1, replay_children,
+            )
     except (ExecutionError, RetryableSerDesError):
         raise
     except InvocationError as error:
@@ -91,6 +98,11 @@ def run_child(
         payload = serialize(serdes, result, operation_id, arn)
         value = None if payload is None else deserialize(serdes, payload, operation_id, arn)
         if is_virtual or replay_children:
+            if plugins is not None:
+                plugins._context_ended(
+                    operation_id, sub_type, name, ctx._parent_id, "SUCCEEDED",
+                    is_replayed=record is not None,
+                )
             return value
         stored_payload = payload
         large = payload is not None and utf8_len(payload) > CHECKPOINT_SIZE_LIMIT_BYTES
@@ -109,6 +121,7 @@ def run_child(
     if stored_payload is not None:
         succeed["Payload"] = stored_payload
     state.checkpoint(succeed)
+    report_end(ctx, operation_id)
     return value
 
 
@@ -116,4 +129,10 @@ def _fail(ctx, operation_id, name, sub_type, error, error_cls, is_virtual) -> Ba
     err = error_dict_from_exception(error)
     if not is_virtual:
         ctx.state.checkpoint(update(ctx, operation_id, CONTEXT, "FAIL", sub_type, name, Error=err))
+        report_end(ctx, operation_id)
+    elif ctx.state.plugins is not None:
+        ctx.state.plugins._context_ended(
+            operation_id, sub_type, name, ctx._parent_id, "FAILED", err,
+            is_replayed=ctx.state.operations.get(operation_id) is not None,
+        )
     return operation_error(error_cls, err, "Child context failed")

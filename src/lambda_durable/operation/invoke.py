@@ -44,6 +44,11 @@ def run_invoke(
         options: dict[str, Any] = {"FunctionName": function_name}
         if config is not None and config.tenant_id:
             options["TenantId"] = config.tenant_id
+        plugins = state.plugins
+        if plugins is not None:
+            trace_id = plugins._propagation(arn, operation_id, function_name, ctx._parent_id)
+            if trace_id is not None:
+                options["XAmznTraceId"] = trace_id
         start = update(
             ctx, operation_id, CHAINED_INVOKE, "START", "ChainedInvoke", name,
             ChainedInvokeOptions=options,

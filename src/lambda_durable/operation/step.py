@@ -23,7 +23,7 @@ from ..exceptions import (
 from ..lambda_service import error_dict_from_exception
 from ..serdes import deserialize, serialize
 from ..types import StepContext
-from .base import check_identity, operation_error, suspend_until, update
+from .base import check_identity, operation_error, report_end, suspend_until, update
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..context import DurableContext
@@ -79,8 +79,14 @@ def run_step(
     step_context = StepContext(
         logger=ctx._operation_logger(operation_id, name, attempt), attempt=attempt
     )
+    plugins = state.plugins
     try:
-        result = func(step_context)
+        if plugins is None:
+            result = func(step_context)
+        else:
+            result = plugins._call_user(
+                func, (step_context,), operation_id, STEP, sub_type, name, ctx._parent_id, attempt
+            )
     except (ExecutionError, RetryableSerDesError):
         raise
     except InvocationError as error:
@@ -102,12 +108,14 @@ def run_step(
     if payload is not None:
         succeed["Payload"] = payload
     state.checkpoint(succeed)
+    report_end(ctx, operation_id)
     return value
 
 
 def _fail(ctx, operation_id, name, sub_type, error: BaseException) -> dict:
     err = error_dict_from_exception(error)
     ctx.state.checkpoint(update(ctx, operation_id, STEP, "FAIL", sub_type, name, Error=err))
+    report_end(ctx, operation_id)
     return err
 
 

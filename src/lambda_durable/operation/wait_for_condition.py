@@ -17,7 +17,7 @@ from ..exceptions import (
 from ..lambda_service import error_dict_from_exception
 from ..serdes import deserialize, serialize
 from ..types import WaitForConditionCheckContext
-from .base import check_identity, operation_error, suspend_until, update
+from .base import check_identity, operation_error, report_end, suspend_until, update
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..context import DurableContext
@@ -56,6 +56,7 @@ def run_wait_for_condition(
     def fail(error: BaseException) -> BaseException:
         err = error_dict_from_exception(error)
         state.checkpoint(update(ctx, operation_id, STEP, "FAIL", SUB_TYPE, name, Error=err))
+        report_end(ctx, operation_id)
         return operation_error(WaitForConditionError, err, "wait_for_condition failed")
 
     if status != "STARTED":
@@ -74,8 +75,15 @@ def run_wait_for_condition(
     check_context = WaitForConditionCheckContext(
         logger=ctx._operation_logger(operation_id, name, attempt), attempt=attempt
     )
+    plugins = state.plugins
     try:
-        new_state = check(current, check_context)
+        if plugins is None:
+            new_state = check(current, check_context)
+        else:
+            new_state = plugins._call_user(
+                check, (current, check_context), operation_id, STEP, SUB_TYPE, name,
+                ctx._parent_id, attempt,
+            )
         payload = serialize(serdes, new_state, operation_id, arn)
         round_tripped = None if payload is None else deserialize(serdes, payload, operation_id, arn)
         decision = config.wait_strategy(round_tripped, attempt)
@@ -93,6 +101,7 @@ def run_wait_for_condition(
         if payload is not None:
             succeed["Payload"] = payload
         state.checkpoint(succeed)
+        report_end(ctx, operation_id)
         return None if payload is None else deserialize(serdes, payload, operation_id, arn)
     delay = max(1, int(decision.delay_seconds))
     retry = update(
