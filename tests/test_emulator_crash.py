@@ -36,7 +36,7 @@ from test_emulator_support import (
 EXIT_MESSAGE = re.compile(
     r"RequestId: [0-9a-f-]+ Error: Runtime exited with error: exit status (\d+)"
 )
-REAL_EXIT = os._exit
+from lambda_durable.testing import crash as crash_model
 
 
 def run(handler, input=None, **runner_kwargs):
@@ -86,7 +86,7 @@ def test_exit_ends_the_invocation_with_runtime_exit_error_and_reinvokes():
     request_id = result.history[2]["InvocationCompletedDetails"]["RequestId"]
     assert first["ErrorMessage"].startswith(f"RequestId: {request_id} ")
     assert second is None
-    assert os._exit is REAL_EXIT  # restored after the invocation
+    assert crash_model._on_exit.get() is None  # the test's own context never had the hook
 
 
 def test_exit_status_is_reported():
@@ -213,14 +213,15 @@ def test_plain_chained_invoke_target_that_exits_fails_the_invoke():
 
 
 def test_os_exit_is_modelled_only_inside_an_invocation(monkeypatch):
-    from lambda_durable.testing import crash
-
+    # the replacement stays installed while any invocation runs (abandoned invocations of other
+    # tests may still run), so check what it does, not whether it is installed
     real_calls = []
-    monkeypatch.setattr(crash, "_real_exit", real_calls.append)
-    assert os._exit is REAL_EXIT
+    monkeypatch.setattr(crash_model, "_real_exit", real_calls.append)
+    crash_model._modelled_exit(3)  # outside an invocation: the real function
+    assert real_calls == [3]
     seen = []
     with process_exit_model(seen.append):
-        assert os._exit is not REAL_EXIT
+        assert os._exit is crash_model._modelled_exit
         with pytest.raises(ProcessExit) as info:
             os._exit(4)
         assert info.value.code == 4
@@ -229,9 +230,8 @@ def test_os_exit_is_modelled_only_inside_an_invocation(monkeypatch):
         thread = threading.Thread(target=os._exit, args=(6,))
         thread.start()
         thread.join()
-        assert real_calls == [6]
+        assert real_calls == [3, 6]
         assert seen == [4]
-    assert os._exit is REAL_EXIT
 
 
 # -- SDK handlers -----------------------------------------------------------------------------------
@@ -362,7 +362,7 @@ def test_crash_in_a_parallel_branch_thread_crashes_the_invocation():
     assert runs == ["crash"]  # AT_MOST_ONCE: interrupted, not re-run
     assert result.status is InvocationStatus.SUCCEEDED
     assert result.result == '["SUCCEEDED", "FAILED"]'
-    assert os._exit is REAL_EXIT
+    assert crash_model._on_exit.get() is None
 
 
 # -- the SDK's delayed send of non-blocking updates (ExecutionState) --------------------------------
