@@ -24,6 +24,7 @@ from lambda_durable.lambda_service import InvocationStatus
 from lambda_durable.retries import RetryPresets
 from lambda_durable.state import ExecutionState, ServiceChannel
 from lambda_durable.testing import DurableFunctionTestRunner, ExecutionStatus
+from lambda_durable.testing import crash as crash_model
 from lambda_durable.testing.crash import ProcessExit, process_exit_model
 from test_emulator_support import (
     event_types,
@@ -36,7 +37,6 @@ from test_emulator_support import (
 EXIT_MESSAGE = re.compile(
     r"RequestId: [0-9a-f-]+ Error: Runtime exited with error: exit status (\d+)"
 )
-from lambda_durable.testing import crash as crash_model
 
 
 def run(handler, input=None, **runner_kwargs):
