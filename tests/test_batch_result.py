@@ -1,7 +1,15 @@
 """BatchItem / BatchResult (protocol.md 5.9), the completion policy (5.9, B16, B17) and the
-large-result summary record."""
+large-result summary record.
+
+Every completion-policy test runs against both twins, the compiled
+``lambda_durable._completion_c`` (skipped when it is not built) and the pure-Python
+``lambda_durable._completion_py``: the ``policy_cls`` fixture also swaps the class
+``BatchResult.from_items`` / ``from_dict`` and map/parallel use. Random configurations are
+compared twin against twin in ``test_completion_twins.py``.
+"""
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 
@@ -37,6 +45,34 @@ from lambda_durable.lambda_service import ErrorObject
 
 S, F, ST = BatchItemStatus.SUCCEEDED, BatchItemStatus.FAILED, BatchItemStatus.STARTED
 R = CompletionReason
+
+COMPLETION_TWINS = ["lambda_durable._completion_c", "lambda_durable._completion_py"]
+
+
+@pytest.fixture(params=COMPLETION_TWINS, ids=["compiled", "python"])
+def policy_cls(request, monkeypatch):
+    """The ``CompletionPolicy`` class under test; the SDK is switched to it as well."""
+    try:
+        module = importlib.import_module(request.param)
+    except ImportError:
+        pytest.skip(f"{request.param} is not built")
+    import lambda_durable.operation.batch as batch_module
+
+    monkeypatch.setattr(package_models, "CompletionPolicy", module.CompletionPolicy)
+    monkeypatch.setattr(batch_module, "CompletionPolicy", module.CompletionPolicy)
+    return module.CompletionPolicy
+
+
+@pytest.fixture
+def policy(policy_cls):
+    """``policy(total, **completion_config_kwargs)``: the twin's policy of a batch (no kwargs:
+    no config, i.e. fail-fast)."""
+
+    def make(total, **kw):
+        return policy_cls.from_config(total, CompletionConfig(**kw) if kw else None)
+
+    return make
+
 
 VALUE_ERROR = ErrorObject("bad input", "ValueError", None, None)
 CUSTOM_ERROR = ErrorObject("nope", "mymod.CustomError", "data", ["line 1"])
@@ -108,7 +144,7 @@ def test_batch_result_to_dict_and_from_dict():
         BatchResult.from_dict({"all": [], "completionReason": "NOPE"})
 
 
-def test_batch_result_from_dict_infers_missing_reason(caplog):
+def test_batch_result_from_dict_infers_missing_reason(caplog, policy_cls):
     items = [BatchItem(0, S, 1).to_dict(), BatchItem(1, F, None, VALUE_ERROR).to_dict()]
     with caplog.at_level(logging.WARNING):
         br = BatchResult.from_dict({"all": items})
@@ -118,7 +154,7 @@ def test_batch_result_from_dict_infers_missing_reason(caplog):
     assert tolerant.completion_reason is R.ALL_COMPLETED
 
 
-def test_from_items_uses_len_items_as_total():
+def test_from_items_uses_len_items_as_total(policy_cls):
     items = [BatchItem(0, S, 1), BatchItem(1, ST)]
     assert BatchResult.from_items(items).completion_reason is R.ALL_COMPLETED  # fallback
     first = BatchResult.from_items(items, CompletionConfig.first_successful())
@@ -196,15 +232,15 @@ def test_reexports():
 
     assert BatchCompletionError is exceptions.BatchCompletionError
     assert exceptions.BatchCompletionError().completion_reason is R.CUSTOM_COMPLETION_FAILED
-    if not _completion.COMPILED:
+    if _completion.COMPILED:
+        from lambda_durable import _completion_c
+
+        assert CompletionPolicy is _completion_c.CompletionPolicy
+    else:
         assert CompletionPolicy is _completion_py.CompletionPolicy
 
 
 # --- completion policy ------------------------------------------------------------------------
-
-
-def policy(total, **kw):
-    return CompletionPolicy.from_config(total, CompletionConfig(**kw) if kw else None)
 
 
 # (config kwargs, total, succeeded, failed) -> (tolerance exceeded, decide())
@@ -253,7 +289,7 @@ POLICY_TABLE = [
 @pytest.mark.parametrize(
     ("kw", "total", "succeeded", "failed", "exceeded", "decided"), POLICY_TABLE
 )
-def test_policy_table(kw, total, succeeded, failed, exceeded, decided):
+def test_policy_table(policy, kw, total, succeeded, failed, exceeded, decided):
     p = policy(total, **kw)
     assert p.is_tolerance_exceeded(failed) is exceeded
     assert p.should_continue(failed) is (not exceeded)
@@ -265,20 +301,20 @@ def test_policy_table(kw, total, succeeded, failed, exceeded, decided):
         assert p.is_complete(succeeded, failed) is complete
 
 
-def test_policy_from_config_and_fields():
-    p = CompletionPolicy.from_config(7, CompletionConfig(2, 1, 50.0))
+def test_policy_from_config_and_fields(policy_cls):
+    p = policy_cls.from_config(7, CompletionConfig(2, 1, 50.0))
     assert (p.total, p.min_successful, p.tolerated_failure_count) == (7, 2, 1)
     assert p.tolerated_failure_percentage == 50.0 and p.should_complete is None
     assert p.has_criteria is True
-    assert CompletionPolicy.from_config(7, None) == CompletionPolicy(7)
-    assert CompletionPolicy(7).has_criteria is False
-    assert CompletionPolicy.from_config(3, CompletionConfig()) == CompletionPolicy(3)
+    assert policy_cls.from_config(7, None) == policy_cls(7)
+    assert policy_cls(7).has_criteria is False
+    assert policy_cls.from_config(3, CompletionConfig()) == policy_cls(3)
     with pytest.raises(AttributeError):
         p.total = 3  # type: ignore[misc]
     assert "total=7" in repr(p)
 
 
-def test_policy_every_terminal_state_completes():
+def test_policy_every_terminal_state_completes(policy):
     """B17: once every item is terminal the batch completes, whatever the config."""
     configs = [
         {},
@@ -301,7 +337,7 @@ def test_policy_every_terminal_state_completes():
 # --- custom predicate -------------------------------------------------------------------------
 
 
-def test_predicate_receives_status_and_decides():
+def test_predicate_receives_status_and_decides(policy):
     seen: list[CompletionStatus] = []
 
     def quorum(status: CompletionStatus):
@@ -330,7 +366,7 @@ def test_predicate_receives_status_and_decides():
     )
 
 
-def test_predicate_runs_once_per_decide_and_decision_can_be_reused():
+def test_predicate_runs_once_per_decide_and_decision_can_be_reused(policy):
     calls = []
 
     def pred(status):
@@ -348,11 +384,11 @@ def test_predicate_runs_once_per_decide_and_decision_can_be_reused():
     assert calls == [1, 2]  # only evaluate() ran it again
 
 
-def test_predicate_without_predicate_evaluate_is_none():
+def test_predicate_without_predicate_evaluate_is_none(policy):
     assert policy(3).evaluate(1, 1) is None
 
 
-def test_predicate_bad_return_is_validation_error():
+def test_predicate_bad_return_is_validation_error(policy):
     p = policy(3, should_complete=lambda status: True)
     with pytest.raises(ValidationError, match="CompletionDecision"):
         p.decide(1, 0)
@@ -361,10 +397,11 @@ def test_predicate_bad_return_is_validation_error():
 # --- B16: sequential runs (max_concurrency 1) -------------------------------------------------
 
 
-def run_sequential(outcomes, config):
+def run_sequential(outcomes, config, policy_cls):
     """Admit items in index order one at a time, as a coordinator with max_concurrency 1 does,
-    asking the policy before scheduling and after every transition. Returns the BatchResult."""
-    p = CompletionPolicy.from_config(len(outcomes), config)
+    asking the policy (a ``policy_cls``) before scheduling and after every transition. Returns
+    the BatchResult."""
+    p = policy_cls.from_config(len(outcomes), config)
     items: list[BatchItem] = []
     succeeded = failed = 0
     complete, reason = p.decide(0, 0)
@@ -387,57 +424,65 @@ def counts(br):
     return br.completion_reason, br.success_count, br.failure_count, br.total_count
 
 
-def test_b16a_tolerance_checked_first():
-    br = run_sequential(["boom", "boom", "ok"], CompletionConfig(tolerated_failure_count=1))
+def test_b16a_tolerance_checked_first(policy_cls):
+    br = run_sequential(
+        ["boom", "boom", "ok"], CompletionConfig(tolerated_failure_count=1), policy_cls
+    )
     assert counts(br) == (R.FAILURE_TOLERANCE_EXCEEDED, 0, 2, 2)  # branch 2 never started
 
 
 @pytest.mark.parametrize("config", [None, CompletionConfig()])
-def test_b16bc_empty_config_is_fail_fast(config):
-    br = run_sequential(["ok", "boom", "ok"], config)
+def test_b16bc_empty_config_is_fail_fast(config, policy_cls):
+    br = run_sequential(["ok", "boom", "ok"], config, policy_cls)
     assert counts(br) == (R.FAILURE_TOLERANCE_EXCEEDED, 1, 1, 2)
     assert br.status is F
     with pytest.raises(ChildContextError):
         br.throw_if_error()
 
 
-def test_b16_parallel_default_behaves_as_fail_fast():
-    br = run_sequential(["ok", "boom", "ok"], CompletionConfig.all_successful())
+def test_b16_parallel_default_behaves_as_fail_fast(policy_cls):
+    br = run_sequential(["ok", "boom", "ok"], CompletionConfig.all_successful(), policy_cls)
     assert counts(br) == (R.FAILURE_TOLERANCE_EXCEEDED, 1, 1, 2)
 
 
-def test_b16d_tolerated_count_honoured():
-    br = run_sequential(["ok", "boom", "ok"], CompletionConfig(tolerated_failure_count=1))
+def test_b16d_tolerated_count_honoured(policy_cls):
+    br = run_sequential(
+        ["ok", "boom", "ok"], CompletionConfig(tolerated_failure_count=1), policy_cls
+    )
     assert counts(br) == (R.ALL_COMPLETED, 2, 1, 3)
 
 
-def test_b16e_percentage():
-    br = run_sequential(["ok", "boom", "ok"], CompletionConfig(tolerated_failure_percentage=30))
+def test_b16e_percentage(policy_cls):
+    br = run_sequential(
+        ["ok", "boom", "ok"], CompletionConfig(tolerated_failure_percentage=30), policy_cls
+    )
     assert counts(br) == (R.FAILURE_TOLERANCE_EXCEEDED, 1, 1, 2)
-    br = run_sequential(["ok", "boom", "ok"], CompletionConfig(tolerated_failure_percentage=34))
+    br = run_sequential(
+        ["ok", "boom", "ok"], CompletionConfig(tolerated_failure_percentage=34), policy_cls
+    )
     assert counts(br) == (R.ALL_COMPLETED, 2, 1, 3)
 
 
 # --- B17 --------------------------------------------------------------------------------------
 
 
-def test_b17_unreachable_min_successful_still_completes():
+def test_b17_unreachable_min_successful_still_completes(policy_cls):
     config = CompletionConfig(min_successful=2, tolerated_failure_count=1)
-    p = CompletionPolicy.from_config(2, config)
+    p = policy_cls.from_config(2, config)
     assert p.decide(0, 1) == (False, None)  # item 0 failed, item 1 still running
     assert p.decide(1, 1) == (True, R.ALL_COMPLETED)
-    br = run_sequential(["boom", "ok"], config)
+    br = run_sequential(["boom", "ok"], config, policy_cls)
     assert [(i.index, i.status) for i in br.all] == [(0, F), (1, S)]
     assert br.completion_reason is R.ALL_COMPLETED
 
 
-def test_b17_all_none_config_fails_fast():
-    br = run_sequential(["boom", "ok"], CompletionConfig())
+def test_b17_all_none_config_fails_fast(policy_cls):
+    br = run_sequential(["boom", "ok"], CompletionConfig(), policy_cls)
     assert counts(br) == (R.FAILURE_TOLERANCE_EXCEEDED, 0, 1, 1)
 
 
-def test_b17_min_successful_one_stops_at_first_success():
-    p = CompletionPolicy.from_config(2, CompletionConfig(min_successful=1))
+def test_b17_min_successful_one_stops_at_first_success(policy_cls):
+    p = policy_cls.from_config(2, CompletionConfig(min_successful=1))
     assert p.decide(1, 0) == (True, R.MIN_SUCCESSFUL_REACHED)
     # the straggler still running is reported STARTED and cannot change the result
     br = BatchResult([BatchItem(0, S, "ok"), BatchItem(1, ST)], R.MIN_SUCCESSFUL_REACHED)
@@ -549,11 +594,11 @@ def test_branch_events():
     assert BranchEvent.fatal(0, fatal).fatal_error is fatal
 
 
-def test_policy_copy_and_pickle():
+def test_policy_copy_and_pickle(policy_cls):
     import copy
     import pickle
 
-    p = CompletionPolicy(3, 1, 0, 50)
+    p = policy_cls(3, 1, 0, 50)
     assert pickle.loads(pickle.dumps(p)) == p
     assert copy.deepcopy(p) == p
     br = sample()
