@@ -8,7 +8,10 @@ submodules), so a handler migrates by rewriting its imports::
 ``EXTENSIONS`` is True when the compiled (Cython) core is in use, False on the pure-Python twins
 (``LAMBDA_DURABLE_NO_EXTENSIONS=1`` forces them).
 """
-from ._ids import COMPILED as EXTENSIONS
+from . import _completion, _ids
+
+#: True when the compiled (Cython) core is in use: every accelerated module loaded its ``_c`` twin.
+EXTENSIONS: bool = _ids.COMPILED and _completion.COMPILED
 from .concurrency.models import BatchCompletionError, BatchResult
 from .config import (
     BatchItemStatus,
