@@ -152,6 +152,109 @@ def test_compiled_and_python_twins_agree():
         assert compiled.operation_id(prefix, n) == python.operation_id(prefix, n)
 
 
+# The compiled twin carries its own BLAKE2b (RFC 7693), so it is checked against hashlib on many
+# inputs: the key lengths the SDK produces (a single 128-byte block) and longer ones (several
+# blocks, including keys of exactly one or two full blocks, where the last full block must be
+# left for finalization).
+
+INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
+
+
+def random_prefix(rng: random.Random) -> str | None:
+    kind = rng.randrange(5)
+    if kind == 0:
+        return None
+    if kind in (1, 2):  # an operation ID, as the SDK passes
+        return "%064x" % rng.getrandbits(256)
+    if kind == 3:  # any length, across block boundaries
+        return "".join(rng.choice(string.printable) for _ in range(rng.randrange(0, 400)))
+    # multi-byte UTF-8
+    return "".join(rng.choice("aé€\U0001d11e-0") for _ in range(rng.randrange(0, 120)))
+
+
+def random_counter(rng: random.Random) -> int:
+    kind = rng.randrange(6)
+    if kind == 0:
+        return rng.randrange(0, 10)
+    if kind in (1, 2):
+        return rng.randrange(0, 1_000_000)
+    if kind == 3:
+        return rng.randrange(0, INT64_MAX + 1)
+    if kind == 4:
+        return rng.choice([INT64_MAX, INT64_MAX - 1, INT64_MIN, INT64_MIN + 1, -1])
+    return rng.randrange(-(2**70), 2**70)  # negative and beyond 64 bits: the decimal str(n)
+
+
+def test_matches_hashlib_on_10000_random_inputs(ids):
+    rng = random.Random(7693)
+    for _ in range(10_000):
+        prefix, n = random_prefix(rng), random_counter(rng)
+        assert ids.operation_id(prefix, n) == ref_id(prefix, n), (prefix, n)
+
+
+@pytest.mark.parametrize(
+    "key_length",
+    [1, 2, 20, 64, 85, 86, 106, 107, 108, 127, 128, 129, 200, 255, 256, 257, 383, 384, 385,
+     1000, 4096, 10_000],
+)
+def test_multi_block_keys_match_hashlib(ids, key_length):
+    # "<prefix>-7" with the prefix sized so the whole key is key_length bytes
+    prefix = "p" * (key_length - 2) if key_length >= 2 else None
+    n = 7
+    key = f"{prefix}-{n}" if prefix is not None else str(n)
+    assert len(key.encode()) == key_length
+    assert ids.operation_id(prefix, n) == blake2b(key.encode()).hexdigest()[:64]
+
+
+def test_every_key_length_up_to_three_blocks_matches_hashlib(ids):
+    for length in range(0, 400):
+        for prefix in ("x" * length, "é" * (length // 2)):
+            for n in (0, 5, 123456, INT64_MAX):
+                assert ids.operation_id(prefix, n) == ref_id(prefix, n), (len(prefix), n)
+
+
+@pytest.mark.parametrize(
+    "n",
+    [0, INT64_MAX, INT64_MAX - 1, INT64_MIN, INT64_MIN + 1, -1, -10, -123456,
+     INT64_MAX + 1, INT64_MIN - 1, 2**64, -(2**64), 10**30],
+)
+@pytest.mark.parametrize("prefix", [None, ROOT_1])
+def test_counter_extremes_hash_their_decimal_form(ids, prefix, n):
+    # decided: every int is hashed as str(n), so negatives give "-<digits>" in both twins
+    assert ids.operation_id(prefix, n) == ref_id(prefix, n)
+
+
+def test_protocol_vectors_are_plain_blake2b_in_both_twins(ids):
+    for prefix, n, expected in [(None, 1, ROOT_1), (None, 2, ROOT_2),
+                                (ROOT_1, 1, CHILD_OF_ROOT_1_N1), (ROOT_1, 0, ITEM_0_OF_ROOT_1)]:
+        assert ids.operation_id(prefix, n) == expected == ref_id(prefix, n)
+        assert ids.operation_id(prefix=prefix, n=n) == expected
+
+
+class _Str(str):
+    pass
+
+
+class _Int(int):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("prefix", "n"),
+    [(_Str("abc"), 3), (ROOT_1, _Int(4)), (None, True), (ROOT_1, False), (7, 1), (None, 2.5)],
+    ids=["str-subclass", "int-subclass", "bool", "bool-prefixed", "int-prefix", "float"],
+)
+def test_unusual_argument_types_follow_the_pure_formula(ids, prefix, n):
+    # outside the fast path the key is the pure twin's: str(n) / f"{prefix}-{n}"
+    assert ids.operation_id(prefix, n) == ref_id(prefix, n)
+
+
+def test_unencodable_prefix_raises_like_the_pure_twin(ids):
+    with pytest.raises(UnicodeEncodeError):
+        ids.operation_id("bad\ud800", 1)
+
+
 # -- IdSequence (protocol.md 4.2) ---------------------------------------------------------------
 
 
@@ -189,6 +292,52 @@ def test_sequences_are_independent(ids):
     a.next_id()
     assert b.next_id() == ref_id("x", 1)
     assert a.next_id() == ref_id(None, 3)
+
+
+def test_sequence_at_the_64_bit_boundary(ids):
+    seq = ids.IdSequence(ROOT_1)
+    seq.count = INT64_MAX - 1
+    assert seq.peek_id() == ref_id(ROOT_1, INT64_MAX)
+    assert seq.peek_id(2) == ref_id(ROOT_1, INT64_MAX + 1)
+    assert seq.peek_id(-(2**64)) == ref_id(ROOT_1, INT64_MAX - 1 - 2**64)
+    assert seq.next_id() == ref_id(ROOT_1, INT64_MAX)
+    assert seq.count == INT64_MAX
+    assert seq.next_id() == ref_id(ROOT_1, INT64_MAX + 1)
+    assert seq.count == INT64_MAX + 1
+    assert seq.peek_id() == ref_id(ROOT_1, INT64_MAX + 2)
+    assert seq.peek_id(-(2**64)) == ref_id(ROOT_1, INT64_MAX + 1 - 2**64)
+    seq.count = 5  # back into 64 bits
+    assert seq.next_id() == ref_id(ROOT_1, 6)
+    assert seq.count == 6
+
+
+def test_sequence_with_negative_and_huge_counts(ids):
+    seq = ids.IdSequence()
+    seq.count = INT64_MIN
+    assert seq.peek_id(-1) == ref_id(None, INT64_MIN - 1)
+    assert seq.peek_id(0) == ref_id(None, INT64_MIN)
+    assert seq.next_id() == ref_id(None, INT64_MIN + 1)
+    seq.count = -2
+    assert [seq.next_id() for _ in range(3)] == [ref_id(None, -1), ref_id(None, 0), ROOT_1]
+    seq.count = 10**25
+    assert seq.next_id() == ref_id(None, 10**25 + 1)
+    assert seq.count == 10**25 + 1
+    assert seq.peek_id(INT64_MAX) == ref_id(None, 10**25 + 1 + INT64_MAX)
+
+
+def test_sequence_count_keeps_what_was_assigned(ids):
+    seq = ids.IdSequence("p")
+    seq.count = True  # the pure twin keeps the object: True + 1 == 2
+    assert seq.count is True
+    assert seq.next_id() == ref_id("p", 2)
+    assert seq.count == 2 and type(seq.count) is int
+
+
+def test_sequence_with_a_long_prefix(ids):
+    prefix = "q" * 300  # keys of three blocks
+    seq = ids.IdSequence(prefix)
+    assert [seq.next_id() for _ in range(3)] == [ref_id(prefix, k) for k in (1, 2, 3)]
+    assert seq.peek_id(10) == ref_id(prefix, 13)
 
 
 def test_selector_module_exposes_one_implementation():
