@@ -396,11 +396,16 @@ cdef class IdSequence:
     # instead, so the twins agree there too.
     cdef long long _count
     cdef object _big
+    # the last ID ``peek_id()`` computed for ``_count + 1``, reused by ``next_id()`` (replay peeks
+    # at every next ID: without this each replayed operation would hash twice)
+    cdef long long _peek_n
+    cdef object _peek_id
 
     def __init__(self, prefix=None):
         self.prefix = prefix
         self._count = 0
         self._big = None
+        self._peek_id = None
 
     @property
     def count(self):
@@ -426,6 +431,8 @@ cdef class IdSequence:
         if self._big is None:
             if self._count != LLONG_MAX:
                 self._count += 1
+                if self._peek_id is not None and self._peek_n == self._count:
+                    return self._peek_id
                 return _ll_id(self.prefix, self._count)
             self._big = self._count
         self._big += 1
@@ -439,5 +446,10 @@ cdef class IdSequence:
             a = PyLong_AsLongLongAndOverflow(ahead, &overflow)
             if not overflow and (self._count <= LLONG_MAX - a if a > 0
                                  else self._count >= -LLONG_MAX - 1 - a):
+                if a == 1:
+                    if self._peek_id is None or self._peek_n != self._count + 1:
+                        self._peek_n = self._count + 1
+                        self._peek_id = _ll_id(self.prefix, self._peek_n)
+                    return self._peek_id
                 return _ll_id(self.prefix, self._count + a)
         return _id(self.prefix, self.count + ahead)

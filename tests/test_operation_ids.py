@@ -718,3 +718,29 @@ def test_empty_item_and_branch_names(ids):
     out, svc = run(handler)
     names = [(u.get("SubType"), u.get("Name")) for u in starts(svc) if u.get("ParentId")]
     assert names == [("MapIteration", None), ("ParallelBranch", "parallel-branch-0")]
+
+
+def test_peeked_ids_are_reused_and_never_stale(ids):
+    """Replay peeks at the next ID after every operation; the peeked ID is handed out by the
+    following next_id() (one hash per operation) and any interleaving gives the plain IDs."""
+    seq = ids.IdSequence("p")
+    got = []
+    for step in ["peek", "next", "peek", "peek", "next", "next", "peek2", "peek", "next", "next"]:
+        if step == "next":
+            got.append(("next", seq.next_id()))
+        elif step == "peek":
+            got.append(("peek", seq.peek_id()))
+        else:
+            got.append(("peek2", seq.peek_id(2)))
+    count = 0
+    expected = []
+    for kind, _ in got:
+        if kind == "next":
+            count += 1
+            expected.append((kind, ids.operation_id("p", count)))
+        else:
+            expected.append((kind, ids.operation_id("p", count + (2 if kind == "peek2" else 1))))
+    assert got == expected
+    seq.count = 10  # an assigned counter invalidates the cache by position
+    assert seq.peek_id() == ids.operation_id("p", 11)
+    assert seq.next_id() == ids.operation_id("p", 11)

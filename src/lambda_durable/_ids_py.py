@@ -25,17 +25,29 @@ class IdSequence:
     ``prefix`` is the owning context's operation ID, ``None`` for the root context.
     """
 
-    __slots__ = ("prefix", "count")
+    __slots__ = ("prefix", "count", "_peek_n", "_peek_id")
 
     def __init__(self, prefix: str | None = None) -> None:
         self.prefix = prefix
         self.count = 0
+        # the last ID ``peek_id()`` computed for ``count + 1``, reused by ``next_id()`` (replay
+        # peeks at every next ID: without this each replayed operation would hash twice)
+        self._peek_n = 0
+        self._peek_id: str | None = None
 
     def next_id(self) -> str:
         """Consume and return the next operation ID of this context."""
         self.count += 1
+        if self._peek_id is not None and self._peek_n == self.count:
+            return self._peek_id
         return operation_id(self.prefix, self.count)
 
     def peek_id(self, ahead: int = 1) -> str:
         """Return the ID ``ahead`` positions past the last one issued, without consuming it."""
+        if ahead == 1 and type(self.count) is int:
+            n = self.count + 1
+            if self._peek_id is None or self._peek_n != n:
+                self._peek_n = n
+                self._peek_id = operation_id(self.prefix, n)
+            return self._peek_id
         return operation_id(self.prefix, self.count + ahead)
