@@ -5,11 +5,11 @@ All delays are whole seconds (protocol.md 5.4, 10): the base delay is jittered, 
 for ``NextAttemptDelaySeconds`` / ``WaitSeconds``.
 
 ``random.random`` is looked up at call time, so tests can patch it (or seed :mod:`random`).
+:mod:`random` itself is imported by the first jittered delay, not at import (cold start).
 """
 from __future__ import annotations
 
 import math
-import random
 
 __all__ = ["apply_jitter", "exponential_base", "finalize_delay", "linear_base"]
 
@@ -19,6 +19,8 @@ def apply_jitter(jitter: str, base: float) -> float:
     anything else (``"FULL"``) draws from ``[0, base)``."""
     if jitter == "NONE":
         return base
+    import random
+
     if jitter == "HALF":
         half = base / 2
         return half + random.random() * half

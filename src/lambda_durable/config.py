@@ -10,7 +10,6 @@ configs (5.9), jitter (5.4).
 """
 from __future__ import annotations
 
-import numbers
 import math
 import re
 from dataclasses import dataclass, field
@@ -56,14 +55,19 @@ __all__ = [
 ]
 
 _SUB_TYPE_RE = SUBTYPE_PATTERN
-_TENANT_ID_RE = re.compile(r"[a-zA-Z0-9._:/=+\-@ ]{1,256}")
+# (compiled by the first InvokeConfig with a tenant id, through ``re``'s cache, not at import)
+_TENANT_ID_PATTERN = r"[a-zA-Z0-9._:/=+\-@ ]{1,256}"
 
 
 def _is_int(value: object) -> bool:
+    import numbers  # here, not at import: cold start
+
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _is_number(value: object) -> bool:
+    import numbers
+
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
@@ -471,7 +475,9 @@ class InvokeConfig(Generic[P, R]):
 
     def __post_init__(self) -> None:
         tid = self.tenant_id
-        if tid is not None and (not isinstance(tid, str) or _TENANT_ID_RE.fullmatch(tid) is None):
+        if tid is not None and (
+            not isinstance(tid, str) or re.fullmatch(_TENANT_ID_PATTERN, tid) is None
+        ):
             msg = (
                 "InvokeConfig.tenant_id must be 1 to 256 characters from A-Z, a-z, 0-9 and "
                 f"'._:/=+-@ ' (or None), got: {tid!r}"

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Callable, Concatenate, ParamSpec, Sequenc
 from dataclasses import dataclass
 
 from ._ids import IdSequence
-from .concurrency.executor import ScopedState
+from ._wire import to_datetime
+from .concurrency._scope import ScopedState
 from .config import (
     CallbackConfig,
     ChildConfig,
@@ -35,7 +36,6 @@ from .exceptions import (
     StepError,
     ValidationError,
 )
-from .lambda_service import to_datetime
 from .limits import (
     MAX_DURATION_SECONDS,
     MAX_NAME_LENGTH,
@@ -177,12 +177,10 @@ class DurableContext:
         return self._replaying
 
     def _make_logger(self) -> DurableLogger:
-        return DurableLogger(
+        return DurableLogger._deferred(
             self._base_logger,
-            {
-                "executionArn": self.execution_context.durable_execution_arn,
-                "parentId": self._parent_id,
-            },
+            ("executionArn", "parentId"),
+            (self.execution_context.durable_execution_arn, self._parent_id),
             self.is_replaying if self._mode_aware else None,
         )
 
@@ -207,16 +205,18 @@ class DurableContext:
 
     def _operation_logger(self, operation_id: str, name: str | None, attempt: int | None) -> DurableLogger:
         """Logger for user code running inside an operation (never suppressed: it only runs
-        when the operation executes)."""
-        return DurableLogger(
+        when the operation executes). Cheap, as it is built for every attempt and few log: the
+        fields dict is made (without its ``None`` values) when it first logs."""
+        return DurableLogger._deferred(
             self._base_logger,
-            {
-                "executionArn": self.execution_context.durable_execution_arn,
-                "parentId": self._parent_id,
-                "operationId": operation_id,
-                "operationName": name,
-                "attempt": attempt,
-            },
+            ("executionArn", "parentId", "operationId", "operationName", "attempt"),
+            (
+                self.execution_context.durable_execution_arn,
+                self._parent_id,
+                operation_id,
+                name,
+                attempt,
+            ),
         )
 
     # -- time ---------------------------------------------------------------------------------

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ._client_override import current_override
+from ._wire import error_dict_from_exception
 from .context import DurableContext, ReplayStatus
 from .exceptions import (
     BackgroundThreadError,
@@ -26,15 +28,15 @@ from .exceptions import (
     InvocationError,
     SuspendExecution,
 )
-from .lambda_service import (
-    DurableExecutionInvocationOutput,
-    ErrorObject,
-    InvocationStatus,
-    error_dict_from_exception,
-)
 from .limits import LAMBDA_RESPONSE_SIZE_LIMIT, utf8_len
-from .plugin import PluginExecutor, load_configured_plugins
 from .state import ExecutionState, ServiceChannel
+
+# Cold start: the typed wire model (``lambda_service``) and the plugin machinery (``plugin``) are
+# not imported with this module; the engine needs neither unless a checkpoint error is turned into
+# an output or plugins are configured.
+if TYPE_CHECKING:  # pragma: no cover
+    from .lambda_service import DurableExecutionInvocationOutput, InvocationStatus
+    from .plugin import PluginExecutor
 
 __all__ = [
     "LAMBDA_RESPONSE_SIZE_LIMIT",
@@ -45,6 +47,28 @@ __all__ = [
     "durable_execution",
     "handle_checkpoint_error",
 ]
+
+#: names this module re-exports without importing their modules up front (PEP 562)
+_LAZY = {
+    "DurableExecutionInvocationOutput": "lambda_service",
+    "ErrorObject": "lambda_service",
+    "InvocationStatus": "lambda_service",
+    "PluginExecutor": "plugin",
+    "load_configured_plugins": "plugin",
+}
+#: ``lambda_durable.plugin.PLUGIN_ENVIRONMENT_VARIABLE`` (checked without importing the module)
+_PLUGINS_VARIABLE = "DURABLE_EXECUTION_PLUGINS"
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(f"{__package__}.{module}"), name)
+    globals()[name] = value
+    return value
 
 
 @dataclass
@@ -141,6 +165,8 @@ def _check_event(event: Any) -> None:
 def handle_checkpoint_error(error: CheckpointError) -> DurableExecutionInvocationOutput:
     """Output for a checkpoint failure: a non-retryable one fails the execution; a retryable
     one is re-raised (Lambda retries the invocation)."""
+    from .lambda_service import DurableExecutionInvocationOutput, ErrorObject, InvocationStatus
+
     if error.is_retryable():
         raise error
     return DurableExecutionInvocationOutput(
@@ -172,7 +198,7 @@ def durable_execution(
             durable_execution, boto3_client=boto3_client, plugins=plugins, client=client
         )  # type: ignore[return-value]
     explicit_client = client if client is not None else boto3_client
-    plugin_factories = load_configured_plugins(plugins)
+    plugin_factories = _plugin_factories(plugins)
 
     @functools.wraps(func)
     def handler(event: Any, lambda_context: Any = None) -> dict:
@@ -193,9 +219,23 @@ def durable_execution(
     return handler
 
 
+def _plugin_factories(plugins: Any) -> list:
+    """:func:`lambda_durable.plugin.load_configured_plugins`, importing :mod:`lambda_durable.plugin`
+    only when there is something to load (plugins given, or ``DURABLE_EXECUTION_PLUGINS`` set)."""
+    if (plugins is None or (type(plugins) in (list, tuple) and not plugins)) and not (
+        os.environ.get(_PLUGINS_VARIABLE) or ""
+    ).strip():
+        return []
+    from .plugin import load_configured_plugins
+
+    return load_configured_plugins(plugins)
+
+
 def _run_with_plugins(factories, func, event, lambda_context, channel: ServiceChannel) -> dict:
     """One invocation with plugins: ``on_invocation_end`` gets the output, or RETRY with the
     error when the invocation raises (the exception propagates unchanged)."""
+    from .plugin import PluginExecutor
+
     executor = PluginExecutor(factories)
     with executor.run():
         try:

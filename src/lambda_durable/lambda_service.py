@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, MutableMapping, Protocol
 
+from ._wire import error_dict_from_exception, to_datetime, to_epoch_seconds  # noqa: F401 - re-exported
+from ._wire import qualified_error_type as _qualified_error_type
 from .exceptions import (
-    _qualified_name,
     OFFICIAL_EXCEPTIONS_MODULE,
     BotoClientError,
     CheckpointError,
@@ -94,13 +95,6 @@ class InvocationStatus(Enum):
     RETRY = "RETRY"
 
 
-def _qualified_error_type(exception: BaseException) -> str:
-    cls = type(exception)
-    if cls.__module__ == "builtins":
-        return cls.__qualname__
-    return _qualified_name(cls)
-
-
 @dataclass(frozen=True)
 class ErrorObject:
     """The wire ``ErrorObject`` (``ErrorMessage``, ``ErrorType``, ``ErrorData``, ``StackTrace``)."""
@@ -168,11 +162,6 @@ class ErrorObject:
         raise operation_error(operation_error_cls, dict(self.to_dict()))
 
 
-def error_dict_from_exception(exception: BaseException) -> dict[str, Any]:
-    """The wire ErrorObject dict of ``exception`` (keys with ``None`` omitted)."""
-    return dict(ErrorObject.from_exception(exception).to_dict())
-
-
 class TimestampConverter:
     """Converts between aware UTC datetimes and the invocation event's epoch milliseconds."""
 
@@ -185,31 +174,6 @@ class TimestampConverter:
         if ms is None:
             return None
         return datetime.datetime.fromtimestamp(ms / 1000, tz=datetime.timezone.utc)
-
-
-def to_datetime(value: Any) -> datetime.datetime | None:
-    """A wire timestamp as an aware UTC datetime: accepts ``datetime`` (boto3), epoch
-    milliseconds as int (invocation event), epoch seconds as float, or ISO-8601 strings."""
-    if value is None or isinstance(value, datetime.datetime):
-        if isinstance(value, datetime.datetime) and value.tzinfo is None:
-            return value.replace(tzinfo=datetime.timezone.utc)
-        return value
-    if isinstance(value, bool):
-        raise TypeError(f"not a timestamp: {value!r}")
-    if isinstance(value, int):
-        return datetime.datetime.fromtimestamp(value / 1000, tz=datetime.timezone.utc)
-    if isinstance(value, float):
-        return datetime.datetime.fromtimestamp(value, tz=datetime.timezone.utc)
-    if isinstance(value, str):
-        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
-    raise TypeError(f"not a timestamp: {value!r}")
-
-
-def to_epoch_seconds(value: Any) -> float | None:
-    """A wire timestamp (see :func:`to_datetime`) as epoch seconds."""
-    dt = to_datetime(value)
-    return None if dt is None else dt.timestamp()
 
 
 class DurableServiceClient(Protocol):

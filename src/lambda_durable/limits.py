@@ -42,12 +42,15 @@ MAX_DURATION_SECONDS = 31_622_400
 #: Callback timeouts (seconds); 0 means none.
 MAX_CALLBACK_TIMEOUT_SECONDS = 99_999_999
 
-#: Operation and parent IDs: 1..64 of [a-zA-Z0-9-_].
-ID_PATTERN = re.compile(r"[a-zA-Z0-9_-]{1,64}")
-#: Idempotency token of a checkpoint call: 1..64 of [\x21-\x7E].
-CLIENT_TOKEN_PATTERN = re.compile(r"[\x21-\x7E]{1,64}")
-#: Checkpoint tokens and callback IDs: base64 alphabet.
-TOKEN_PATTERN = re.compile(r"[A-Za-z0-9+/]+={0,2}")
+#: Compiled on first access (``__getattr__`` below; only the local service validates with them):
+#: ``ID_PATTERN``, operation and parent IDs: 1..64 of [a-zA-Z0-9-_]; ``CLIENT_TOKEN_PATTERN``,
+#: idempotency token of a checkpoint call: 1..64 of [\x21-\x7E]; ``TOKEN_PATTERN``, checkpoint
+#: tokens and callback IDs: base64 alphabet.
+_LAZY_PATTERNS = {
+    "ID_PATTERN": r"[a-zA-Z0-9_-]{1,64}",
+    "CLIENT_TOKEN_PATTERN": r"[\x21-\x7E]{1,64}",
+    "TOKEN_PATTERN": r"[A-Za-z0-9+/]+={0,2}",
+}
 #: Chained invoke target: 1..256 characters (name, partial or full ARN, optional qualifier).
 MAX_FUNCTION_NAME_LENGTH = 256
 
@@ -66,3 +69,11 @@ def utf8_len(text: str) -> int:
     if text.isascii():
         return len(text)
     return len(text.encode("utf-8", "surrogatepass"))
+
+
+def __getattr__(name: str) -> re.Pattern[str]:
+    pattern = _LAZY_PATTERNS.get(name)
+    if pattern is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    compiled = globals()[name] = re.compile(pattern)
+    return compiled

@@ -191,7 +191,8 @@ class SummaryGenerator(Protocol[C_contra]):
 
 # arn:<partition>:lambda:<region>:<12-digit account>:function:<function name>:<qualifier>
 #   /durable-execution/<execution name>/<invocation id>   (protocol.md 1.4)
-_ARN_RE = re.compile(
+# (compiled by the first parse, through ``re``'s cache, not at import)
+_ARN_PATTERN = (
     r"arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:function:([a-zA-Z0-9_-]+)"
     r":(?:\$LATEST(?:\.PUBLISHED)?|\d+)"
     r"/durable-execution/([a-zA-Z0-9_-]+)/([a-zA-Z0-9_-]+)"
@@ -215,7 +216,7 @@ class DurableExecutionArn:
         None when it is not such an ARN. Never raises."""
         if not isinstance(arn, str) or len(arn) > _MAX_ARN_LENGTH:
             return None
-        match = _ARN_RE.fullmatch(arn)
+        match = re.fullmatch(_ARN_PATTERN, arn)
         if match is None:
             return None
         return cls(match.group(1), match.group(2), match.group(3))

@@ -35,6 +35,7 @@ from ..exceptions import (
     TimedSuspendExecution,
 )
 from ..lambda_service import ErrorObject
+from ._scope import BranchScope, ScopedState  # noqa: F401 - ScopedState re-exported
 from .models import BatchItem, BatchResult, Branch, BranchStatus, Executable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -47,61 +48,6 @@ MAX_WORKER_THREADS = 32
 _RUNNING = BranchStatus.RUNNING
 _PENDING = BranchStatus.PENDING
 _DONE = (BranchStatus.COMPLETED, BranchStatus.FAILED)
-
-
-class BranchScope:
-    """Whether a branch may still checkpoint: closed once its batch completed without it.
-    Scopes nest (a branch inside a branch): a branch is closed when any enclosing scope is."""
-
-    __slots__ = ("closed", "parent")
-
-    def __init__(self, parent: BranchScope | None = None) -> None:
-        self.closed = False
-        self.parent = parent
-
-    def is_closed(self) -> bool:
-        scope: BranchScope | None = self
-        while scope is not None:
-            if scope.closed:
-                return True
-            scope = scope.parent
-        return False
-
-
-class ScopedState:
-    """The execution state as the operations of one branch see it: every checkpoint re-checks,
-    under the state's lock, that the branch's scope is still open. The coordinator closes scopes
-    under the same lock, before its batch's terminal checkpoint, so an update a branch built just
-    before its batch completed can never be sent after that checkpoint (B18, B22)."""
-
-    __slots__ = ("_state", "_scope")
-
-    def __init__(self, state: Any, scope: BranchScope) -> None:
-        self._state = state
-        self._scope = scope
-
-    def __getattr__(self, name: str) -> Any:
-        if name in ScopedState.__slots__:  # not set yet (copy/pickle protocols)
-            raise AttributeError(name)
-        return getattr(self._state, name)
-
-    def _check(self, update: dict) -> None:
-        if self._scope.is_closed():
-            raise OrphanedChildException(
-                f"operation {update['Id']} belongs to a map/parallel branch that was abandoned "
-                "when its batch completed",
-                update["Id"],
-            )
-
-    def enqueue(self, update: dict) -> None:
-        with self._state._lock:
-            self._check(update)
-            self._state.enqueue(update)
-
-    def checkpoint(self, update: dict) -> None:
-        with self._state._lock:
-            self._check(update)
-            self._state.checkpoint(update)
 
 
 # (kind, index, payload) messages from workers to the coordinator

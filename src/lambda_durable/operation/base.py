@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from .._wire import to_epoch_seconds
 from ..exceptions import (
     OFFICIAL_EXCEPTIONS_MODULE,
     DurableOperationError,
@@ -15,7 +16,6 @@ from ..exceptions import (
     TimedSuspendExecution,
     operation_error_class,
 )
-from ..lambda_service import to_epoch_seconds
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..context import DurableContext

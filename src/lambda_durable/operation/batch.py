@@ -14,26 +14,40 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from .._completion import CompletionPolicy
 from .._ids import operation_id as make_operation_id
-from ..concurrency.executor import BatchExecutor, BranchScope, _error_object
-from ..concurrency.models import (
-    BatchItem,
-    BatchResult,
-    CompletionRecord,
-    Executable,
-    envelope_summary_generator,
-)
+from .._wire import error_dict_from_exception
 from ..config import BatchItemStatus, CompletionItemStatus, NestingType
 from ..exceptions import ChildContextError, ExecutionError, InvocationError, RetryableSerDesError
-from ..lambda_service import error_dict_from_exception
 from ..limits import CHECKPOINT_SIZE_LIMIT_BYTES, utf8_len
 from ..serdes import deserialize, serialize
 from .base import check_identity, operation_error, report_end, update
 from .child import run_child
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .._completion import CompletionPolicy
+    from ..concurrency.executor import BranchScope
+    from ..concurrency.models import BatchItem, BatchResult, Executable
     from ..context import DurableContext
+
+# The map/parallel machinery (the coordinator, the batch data model, the completion policy) is
+# imported by the first batch, not with this module: handlers without map/parallel never load it.
+# ``CompletionPolicy`` is still a module attribute (bound on first use; tests switch twins by
+# patching it).
+
+
+def __getattr__(name: str) -> Any:
+    if name == "CompletionPolicy":
+        from .._completion import CompletionPolicy
+
+        globals()[name] = CompletionPolicy
+        return CompletionPolicy
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _completion_policy() -> type[CompletionPolicy]:
+    """The ``CompletionPolicy`` class this module uses (patched or bound on first use)."""
+    policy_cls = globals().get("CompletionPolicy")
+    return __getattr__("CompletionPolicy") if policy_cls is None else policy_cls
 
 CONTEXT = "CONTEXT"
 
@@ -51,6 +65,9 @@ def run_batch(
     config: Any,
 ) -> BatchResult:
     """Run ``branches`` (``(item name, func(child_context))`` in index order) as one batch."""
+    from ..concurrency.executor import BatchExecutor
+    from ..concurrency.models import Executable, envelope_summary_generator
+
     sub_type, item_sub_type, summary_type = kinds
     state = ctx.state
     arn = state.durable_execution_arn
@@ -86,7 +103,7 @@ def run_batch(
         )
 
     executables = [Executable(i, func, item_name) for i, (item_name, func) in enumerate(branches)]
-    policy = CompletionPolicy.from_config(len(executables), config.completion_config)
+    policy = _completion_policy().from_config(len(executables), config.completion_config)
     plugins = state.plugins
     if summary_payload is not None:
         rebuild_args = (summary_payload, executables, policy, run_branch, ctx, operation_id)
@@ -146,6 +163,8 @@ def _rebuild(
     """The BatchResult of a completed batch whose result was too large to store: the summary
     record fixes which items started and the completion reason; each finished item replays
     from its own checkpoints. A summary without the SDK's record falls back to the records."""
+    from ..concurrency.models import BatchItem, BatchResult, CompletionRecord
+
     record = CompletionRecord.from_summary_payload(summary_payload)
     items: list[BatchItem] = []
     if record is not None:
@@ -174,6 +193,9 @@ def _rebuild(
 
 
 def _replay_item(executable: Executable, run_branch) -> BatchItem:
+    from ..concurrency.executor import _error_object
+    from ..concurrency.models import BatchItem
+
     try:
         value = run_branch(executable, None)
     except Exception as error:  # noqa: BLE001 - classified as the coordinator does

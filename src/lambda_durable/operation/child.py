@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from .._wire import error_dict_from_exception
 from ..exceptions import (
     ChildContextError,
     DurableOperationError,
@@ -21,7 +22,6 @@ from ..exceptions import (
     InvocationError,
     RetryableSerDesError,
 )
-from ..lambda_service import error_dict_from_exception
 from ..limits import CHECKPOINT_SIZE_LIMIT_BYTES, utf8_len
 from ..serdes import deserialize, serialize
 from .base import check_identity, operation_error, report_end, update

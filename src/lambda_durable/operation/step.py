@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
+from .._wire import error_dict_from_exception
 from ..config import StepConfig, StepSemantics
 from ..exceptions import (
     ExecutionError,
@@ -20,7 +21,6 @@ from ..exceptions import (
     StepError,
     StepInterruptedError,
 )
-from ..lambda_service import error_dict_from_exception
 from ..serdes import deserialize, serialize
 from ..types import StepContext
 from .base import check_identity, operation_error, report_end, suspend_until, update

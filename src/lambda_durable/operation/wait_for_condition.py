@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Callable
 
+from .._wire import error_dict_from_exception
 from ..exceptions import (
     ExecutionError,
     InvocationError,
     WaitForConditionError,
 )
-from ..lambda_service import error_dict_from_exception
 from ..serdes import deserialize, serialize
 from ..types import WaitForConditionCheckContext
 from .base import check_identity, operation_error, report_end, suspend_until, update
