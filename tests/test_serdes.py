@@ -4,12 +4,17 @@ round trips, decoding of payloads the official SDK (1.x and 3.x) wrote, and fail
 The expected strings in ``OFFICIAL_VECTORS``, ``EDGE_VECTORS`` and ``BR_VECTORS`` were produced by
 running ``aws_durable_execution_sdk_python.serdes.EXTENDED_TYPES_SERDES.serialize`` (3.0.0) on the
 same values; they are facts about the wire format that lambda_durable must reproduce byte for byte.
+
+Every test runs against both twins of the envelope encoder/decoder (``lambda_durable._envelope_py``
+and the compiled ``lambda_durable._envelope_c``, skipped when not built): see the ``envelope``
+fixture. Randomized equivalence of the twins is in ``test_envelope_twins.py``.
 """
 from __future__ import annotations
 
 import collections
 import dataclasses
 import enum
+import importlib
 import json
 import math
 import random
@@ -23,6 +28,7 @@ from decimal import Decimal
 
 import pytest
 
+from lambda_durable import _envelope_py
 from lambda_durable import serdes as serdes_module
 from lambda_durable.exceptions import DurableExecutionsError, RetryableSerDesError, SerDesError
 from lambda_durable.serdes import (
@@ -186,11 +192,33 @@ def _reference_dumps(value) -> str:
     return json.dumps(tree(TYPE_CODEC.encode(value)), separators=(",", ":"))
 
 
+try:
+    _envelope_c = importlib.import_module("lambda_durable._envelope_c")
+except ImportError:  # pragma: no cover - pure-Python install
+    _envelope_c = None
+
+
+@pytest.fixture(autouse=True, params=["py", "c"])
+def envelope(request, monkeypatch):
+    """Run every test with the pure-Python twin and with the compiled twin of the envelope
+    encoder/decoder behind ``serdes`` (the compiled one is skipped when it is not built)."""
+    if request.param == "c":
+        if _envelope_c is None:
+            pytest.skip("lambda_durable._envelope_c is not built")
+        module = _envelope_c
+    else:
+        module = _envelope_py
+    monkeypatch.setattr(serdes_module, "_extended_dumps", module.encode)
+    monkeypatch.setattr(serdes_module, "_extended_loads", module.decode)
+    return module
+
+
 @pytest.fixture(params=["orjson", "stdlib"])
 def encoder_backend(request, monkeypatch):
-    """Run a test with orjson available and with the pure-stdlib fallback."""
+    """Run a test with orjson available and with the pure-stdlib fallback (the compiled twin does
+    not use orjson: what its own parser does not cover is decoded by the pure twin)."""
     if request.param == "stdlib":
-        monkeypatch.setattr(serdes_module, "_orjson", None)
+        monkeypatch.setattr(_envelope_py, "_orjson", None)
     return request.param
 
 
@@ -422,6 +450,41 @@ def test_random_values_match_reference_rules_and_round_trip(seed, encoder_backen
 def test_decodes_official_payloads(payload, expected, encoder_backend):
     assert _same(deserialize(None, payload, "op-1", "arn"), expected)
     assert _same(EXTENDED_TYPES_SERDES.deserialize(payload), expected)
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ('{"t":"s","v":123456789012345678901234567890}', "123456789012345678901234567890"),
+        ('{"t":"d","v":-123456789012345678901234567890}', Decimal("-123456789012345678901234567890")),
+        ('{"t":"s","v":1.5}', "1.5"),
+        ('{"t":"s","v":12}', "12"),
+        ('{"t":"f","v":123456789012345678901234567890}', 1.2345678901234568e29),
+        ('{"t":"b","v":123456789012345678901234567890}', True),
+    ],
+    ids=repr,
+)  # fmt: skip
+def test_numbers_where_another_type_is_expected_are_read_as_json_reads_them(
+    payload, expected, encoder_backend
+):
+    # The official SDK reads payloads with json (ints of any size); orjson reads an int beyond
+    # 64 bits as a float, so the decoder must not coerce that float (str(1.2e29) != the digits).
+    assert _same(deserialize(None, payload, "op-1", "arn"), expected)
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        ('{"t":"l","v":123456789012345678901234567890}', "Expected list, got <class 'int'>"),
+        ('{"t":"m","v":123456789012345678901234567890}', "Expected dict, got <class 'int'>"),
+        ('{"t":"m","v":1.5}', "Expected dict, got <class 'float'>"),
+        ('{"t":"u","v":123456789012345678901234567890}', "'int' object has no attribute 'replace'"),
+    ],
+)
+def test_shape_errors_name_the_type_json_reads(payload, message, encoder_backend):
+    with pytest.raises(SerDesError) as info:
+        deserialize(None, payload, "op-1", "arn")
+    assert message in str(info.value)
 
 
 # --------------------------------------------------------------------------------------------
@@ -757,7 +820,8 @@ def fake_batch_module(monkeypatch):
     module = types.ModuleType("fake_concurrency_models")
     module.BatchResult = FakeBatchResult  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "fake_concurrency_models", module)
-    monkeypatch.setattr(serdes_module, "_BATCH_RESULT_MODULE", "fake_concurrency_models")
+    # the compiled twin uses the pure twin's BatchResult helpers (and so its module name)
+    monkeypatch.setattr(_envelope_py, "_BATCH_RESULT_MODULE", "fake_concurrency_models")
     return module
 
 
