@@ -108,26 +108,28 @@ def _order():
     }
 
 
-VALUES = {"step_dict": step_value(7), "order": _order(), "int_list": list(range(100))}
-SERIALIZE = implementations("_serdes", "serialize", "serdes")
-DESERIALIZE = implementations("_serdes", "deserialize", "serdes")
+VALUES = {"step_dict": step_value(7), "step_str": {"i": 1, "v": "x"}, "order": _order(),
+          "int_list": list(range(100))}
+ENCODE = implementations("_envelope", "encode", "_envelope")
+DECODE = implementations("_envelope", "decode", "_envelope")
 
 
 @pytest.mark.benchmark(group="serdes: encode")
 @pytest.mark.parametrize("value", list(VALUES))
-@pytest.mark.parametrize("serialize", SERIALIZE)
-def test_serdes_encode(benchmark, serialize, value):
-    benchmark(serialize, None, VALUES[value], "op", ARN)
+@pytest.mark.parametrize("encode", ENCODE)
+def test_serdes_encode(benchmark, encode, value):
+    """The default serdes' envelope encoder (what ``serialize(None, value, ...)`` runs)."""
+    benchmark(encode, VALUES[value])
 
 
 @pytest.mark.benchmark(group="serdes: decode")
 @pytest.mark.parametrize("value", list(VALUES))
-@pytest.mark.parametrize("deserialize", DESERIALIZE)
-def test_serdes_decode(benchmark, deserialize, value):
+@pytest.mark.parametrize("decode", DECODE)
+def test_serdes_decode(benchmark, decode, value):
     from lambda_durable.serdes import serialize
 
     payload = serialize(None, VALUES[value], "op", ARN)
-    benchmark(deserialize, None, payload, "op", ARN)
+    benchmark(decode, payload)
 
 
 # -- checkpoint batch cutting -----------------------------------------------------------------
@@ -144,12 +146,13 @@ def _updates(count: int, payload_bytes: int) -> list[dict]:
     return out
 
 
-QUEUES = {"2_updates": (2, 40), "1000_small": (1000, 40), "1000_10KB": (1000, 10_000)}
+QUEUES = {"2_updates": (2, 40), "250_small": (250, 40), "1000_small": (1000, 40),
+          "1000_10KB": (1000, 10_000)}
 
 
 @pytest.mark.benchmark(group="state: _cut_batches")
 @pytest.mark.parametrize("queue", list(QUEUES))
-@pytest.mark.parametrize("cut", implementations("_batch", "_cut_batches", "state"))
+@pytest.mark.parametrize("cut", implementations("_batching", "cut_batches", "_batching"))
 def test_cut_batches(benchmark, cut, queue):
     updates = _updates(*QUEUES[queue])
     batches = benchmark(lambda: list(cut(updates)))
@@ -157,6 +160,67 @@ def test_cut_batches(benchmark, cut, queue):
 
 
 # -- state loading and merging ----------------------------------------------------------------
+
+
+TABLES = implementations("_table", "OperationTable", "_table")
+
+
+def _history_10k() -> list[dict]:
+    """The EXECUTION operation, 100 map items (CONTEXT) and 9,900 steps, 99 per item."""
+    ops = [execution_op()] + replay_state(load_sdk("compiled"), 10_000)
+    for k, record in enumerate(ops[1:]):
+        if k < 100:
+            record.update(Type="CONTEXT", SubType="MapIteration")
+        else:
+            record["ParentId"] = ops[1 + k % 100]["Id"]
+    return ops
+
+
+@pytest.mark.benchmark(group="table: load 10k operations")
+@pytest.mark.parametrize("table_cls", TABLES)
+def test_table_load_10k(benchmark, table_cls):
+    """``OperationTable.load`` of the event's 10,000 operations (Id, history and children
+    indexes)."""
+    history = _history_10k()
+
+    def run():
+        table = table_cls()
+        table.load(history)
+        return table
+
+    table = benchmark(run)
+    assert len(table) == len(history) and table.has_history()
+
+
+@pytest.mark.benchmark(group="table: merge 2 changed into 10k")
+@pytest.mark.parametrize("table_cls", TABLES)
+def test_table_merge(benchmark, table_cls):
+    """``OperationTable.merge`` of one checkpoint response (a replaced step, a new one)."""
+    history = _history_10k()
+    table = table_cls()
+    table.load(history)
+    changed = [dict(history[500], Status="FAILED"), dict(history[500], Id="new-step")]
+    benchmark(table.merge, changed)
+
+
+@pytest.mark.benchmark(group="table: lookups")
+@pytest.mark.parametrize("table_cls", TABLES)
+def test_table_lookups(benchmark, table_cls):
+    """Per replayed operation: ``get``, ``has_history`` and ``children`` of its parent (x1000)."""
+    history = _history_10k()
+    table = table_cls()
+    table.load(history)
+    ids = [op["Id"] for op in history[101:1101]]
+    parents = [op["ParentId"] for op in history[101:1101]]
+    get, has_history, children = table.get, table.has_history, table.children
+
+    def run():
+        for op_id, parent in zip(ids, parents):
+            get(op_id)
+            has_history()
+            children(parent)
+
+    benchmark(run)
 
 
 def _state_classes() -> list:

@@ -18,8 +18,8 @@ import threading
 import time
 from typing import Any, Callable, Iterable
 
-import orjson
-
+from ._batching import cut_batches as _cut_batches
+from ._table import OperationTable
 from .exceptions import (
     BotoClientError,
     CheckpointError,
@@ -28,12 +28,7 @@ from .exceptions import (
     OrphanedChildException,
     SuspendExecution,
 )
-from .limits import (
-    ASYNC_FLUSH_DELAY_SECONDS,
-    MAX_BATCH_OPERATIONS,
-    MAX_BATCH_SIZE_BYTES,
-    STATE_PAGE_MAX_ITEMS,
-)
+from .limits import ASYNC_FLUSH_DELAY_SECONDS, STATE_PAGE_MAX_ITEMS
 
 __all__ = ["ExecutionState", "ServiceChannel"]
 
@@ -119,10 +114,6 @@ def _op_dict(op: Any) -> dict:
     return dict(op.to_dict())
 
 
-def _update_size(update: dict) -> int:
-    return len(orjson.dumps(update))
-
-
 class _DelayedFlusher:
     """The process's background sender of non-blocking updates left waiting: one daemon thread,
     started on first use, sleeping on a condition until the earliest due flush."""
@@ -170,20 +161,27 @@ _FLUSHER = _DelayedFlusher()
 class ExecutionState:
     """Operation table and checkpoint channel of one invocation (thread-safe).
 
-    ``operations`` maps Id -> Operation wire dict. ``checkpoint_token`` is the latest token; each
-    checkpoint call consumes it and stores the next one.
+    ``operations`` maps Id -> Operation wire dict: the dict of ``table``, the
+    :class:`~lambda_durable._table.OperationTable` that also indexes children and replay history
+    (given a dict, the state adopts it without copying). ``checkpoint_token`` is the latest token;
+    each checkpoint call consumes it and stores the next one.
     """
 
     def __init__(
         self,
         durable_execution_arn: str,
         checkpoint_token: str,
-        operations: dict[str, dict],
+        operations: dict[str, dict] | OperationTable,
         channel: ServiceChannel,
     ) -> None:
         self.durable_execution_arn = durable_execution_arn
         self.checkpoint_token = checkpoint_token
-        self.operations = operations
+        self.table = (
+            operations if isinstance(operations, OperationTable) else OperationTable(operations)
+        )
+        #: the table's dict itself (the same object for the table's lifetime; a plain attribute
+        #: because replay reads it for every operation)
+        self.operations: dict[str, dict] = self.table.operations
         self.channel = channel
         self._queue: list[dict] = []
         self._lock = threading.RLock()
@@ -215,15 +213,13 @@ class ExecutionState:
         """Build the table from the invocation event's ``InitialExecutionState`` and fetch every
         further page (``GetDurableExecutionState`` with the invocation's token) before returning."""
         initial_state = initial_state or {}
-        ops: dict[str, dict] = {}
-        for op in initial_state.get("Operations") or ():
-            ops[op["Id"]] = op
+        table = OperationTable()
+        table.load(initial_state.get("Operations") or ())
         marker = initial_state.get("NextMarker")
         while marker:
             page, marker = channel.get_state(durable_execution_arn, checkpoint_token, marker)
-            for op in page:
-                ops[op["Id"]] = op
-        return cls(durable_execution_arn, checkpoint_token, ops, channel)
+            table.add_page(page)
+        return cls(durable_execution_arn, checkpoint_token, table, channel)
 
     # -- lookups -----------------------------------------------------------------------------
 
@@ -254,8 +250,8 @@ class ExecutionState:
         return None if record is None else record.get("StartTimestamp")
 
     def has_history(self) -> bool:
-        """True when any operation other than the EXECUTION one is stored (replay)."""
-        return any(op.get("Type") != "EXECUTION" for op in self.operations.values())
+        """True when any operation other than the EXECUTION one is stored (replay). O(1)."""
+        return self.table.has_history()
 
     def add_listener(self, listener: Callable[[list[dict]], None]) -> None:
         """Call ``listener(changed_operations)`` after each merge of a checkpoint response."""
@@ -359,33 +355,10 @@ class ExecutionState:
             self._merge(page)
 
     def _merge(self, ops: Iterable[dict]) -> None:
-        table = self.operations
-        changed = []
-        for op in ops:
-            table[op["Id"]] = op
-            changed.append(op)
+        changed = self.table.merge(ops)
         if changed and self._listeners:
             for listener in self._listeners:
                 listener(changed)
-
-
-def _cut_batches(queue: list[dict]) -> Iterable[list[dict]]:
-    """Cut the FIFO queue into API calls of at most 250 updates and 750 KiB (the first update of
-    a batch is never refused); an EXECUTION update always ends its batch."""
-    if len(queue) <= 1:
-        yield queue
-        return
-    batch: list[dict] = []
-    size = 0
-    for update in queue:
-        usize = _update_size(update)
-        if batch and (len(batch) >= MAX_BATCH_OPERATIONS or size + usize > MAX_BATCH_SIZE_BYTES):
-            yield batch
-            batch, size = [], 0
-        batch.append(update)
-        size += usize
-    if batch:
-        yield batch
 
 
 def is_retryable_api_error(error: BaseException) -> bool:
