@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextvars
 import queue
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Callable, Sequence
