@@ -23,7 +23,6 @@ from ._table import OperationTable
 from .exceptions import (
     BotoClientError,
     CheckpointError,
-    DurableApiErrorCategory,
     GetExecutionStateError,
     OrphanedChildException,
     SuspendExecution,
@@ -359,10 +358,3 @@ class ExecutionState:
         if changed and self._listeners:
             for listener in self._listeners:
                 listener(changed)
-
-
-def is_retryable_api_error(error: BaseException) -> bool:
-    """True for durable API failures the invocation should be retried for."""
-    return isinstance(error, BotoClientError) and (
-        error.error_category is DurableApiErrorCategory.INVOCATION
-    )
