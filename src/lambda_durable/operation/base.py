@@ -3,6 +3,7 @@ operation the code issues now (protocol.md 4.5), and the shared helpers for erro
 suspension."""
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from .._wire import to_epoch_seconds
@@ -89,6 +90,14 @@ def suspend_until(timestamp: Any, what: str) -> NoReturn:
     if seconds is None:
         raise SuspendExecution(f"{what}: waiting")
     raise TimedSuspendExecution(f"{what}: waiting until {seconds:.3f}", seconds)
+
+
+def suspend_for_retry(ctx: DurableContext, operation_id: str, delay: int, what: str) -> NoReturn:
+    """After a STEP's RETRY checkpoint was acknowledged: suspend until the stored
+    ``NextAttemptTimestamp``, or ``delay`` seconds from now when the record does not carry one."""
+    record = ctx.state.get(operation_id) or {}
+    resume = (record.get("StepDetails") or {}).get("NextAttemptTimestamp")
+    suspend_until(resume if resume is not None else time.time() + delay, what)
 
 
 def suspend(what: str) -> NoReturn:

@@ -8,7 +8,6 @@ FAILED -> :class:`StepError` rebuilt from the stored error.
 """
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from .._wire import error_dict_from_exception
@@ -23,7 +22,14 @@ from ..exceptions import (
 )
 from ..serdes import deserialize, serialize
 from ..types import StepContext
-from .base import check_identity, operation_error, report_end, suspend_until, update
+from .base import (
+    check_identity,
+    operation_error,
+    report_end,
+    suspend_for_retry,
+    suspend_until,
+    update,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..context import DurableContext
@@ -143,9 +149,7 @@ def _handle_failure(ctx, operation_id, name, sub_type, config, error, attempt) -
                 StepOptions={"NextAttemptDelaySeconds": delay},
             )
         )
-        record = ctx.state.get(operation_id) or {}
-        resume = (record.get("StepDetails") or {}).get("NextAttemptTimestamp")
-        suspend_until(resume if resume is not None else time.time() + delay, f"step {name or operation_id} retry")
+        suspend_for_retry(ctx, operation_id, delay, f"step {name or operation_id} retry")
     err = _fail(ctx, operation_id, name, sub_type, error)
     raise operation_error(StepError, err, "Step failed")
 

@@ -6,7 +6,6 @@ restarts from ``initial_state`` (B12).
 """
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING, Any, Callable
 
 from .._wire import error_dict_from_exception
@@ -17,7 +16,14 @@ from ..exceptions import (
 )
 from ..serdes import deserialize, serialize
 from ..types import WaitForConditionCheckContext
-from .base import check_identity, operation_error, report_end, suspend_until, update
+from .base import (
+    check_identity,
+    operation_error,
+    report_end,
+    suspend_for_retry,
+    suspend_until,
+    update,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..context import DurableContext
@@ -111,6 +117,4 @@ def run_wait_for_condition(
     if payload is not None:
         retry["Payload"] = payload
     state.checkpoint(retry)
-    record = state.get(operation_id) or {}
-    resume = (record.get("StepDetails") or {}).get("NextAttemptTimestamp")
-    suspend_until(resume if resume is not None else time.time() + delay, f"wait_for_condition {name or operation_id}")
+    suspend_for_retry(ctx, operation_id, delay, f"wait_for_condition {name or operation_id}")
