@@ -10,6 +10,15 @@ from ..exceptions import OrphanedChildException
 __all__ = ["BranchScope", "ScopedState"]
 
 
+def orphaned(operation_id: str) -> OrphanedChildException:
+    """The error of an operation whose map/parallel branch was abandoned (its scope closed)."""
+    return OrphanedChildException(
+        f"operation {operation_id} belongs to a map/parallel branch that was abandoned when "
+        "its batch completed",
+        operation_id,
+    )
+
+
 class BranchScope:
     """Whether a branch may still checkpoint: closed once its batch completed without it.
     Scopes nest (a branch inside a branch): a branch is closed when any enclosing scope is."""
@@ -48,11 +57,7 @@ class ScopedState:
 
     def _check(self, update: dict) -> None:
         if self._scope.is_closed():
-            raise OrphanedChildException(
-                f"operation {update['Id']} belongs to a map/parallel branch that was abandoned "
-                "when its batch completed",
-                update["Id"],
-            )
+            raise orphaned(update["Id"])
 
     def enqueue(self, update: dict) -> None:
         with self._state._lock:

@@ -7,11 +7,11 @@ import time
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from .._wire import to_epoch_seconds
+from ..concurrency._scope import orphaned
 from ..exceptions import (
     OFFICIAL_EXCEPTIONS_MODULE,
     DurableOperationError,
     NonDeterministicExecutionError,
-    OrphanedChildException,
     SerDesError,
     SuspendExecution,
     TimedSuspendExecution,
@@ -120,11 +120,7 @@ def update(
     its batch has abandoned (no checkpoint may follow its ancestor's terminal one)."""
     scope = ctx._scope
     if scope is not None and scope.is_closed():
-        raise OrphanedChildException(
-            f"operation {operation_id} belongs to a map/parallel branch that was abandoned when "
-            "its batch completed",
-            operation_id,
-        )
+        raise orphaned(operation_id)
     out: dict[str, Any] = {"Id": operation_id, "Type": op_type, "Action": action}
     parent = ctx._parent_id
     if parent:
