@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from .._wire import to_epoch_seconds
+from .._wire import error_dict_from_exception, to_epoch_seconds
 from ..concurrency._scope import orphaned
 from ..exceptions import (
     OFFICIAL_EXCEPTIONS_MODULE,
@@ -136,6 +136,22 @@ def update(
         if plugins is not None:
             plugins._start(out, ctx.state.operations.get(operation_id))
     return out
+
+
+def checkpoint_fail(
+    ctx: DurableContext,
+    operation_id: str,
+    op_type: str,
+    sub_type: str | None,
+    name: str | None,
+    error: BaseException,
+) -> dict:
+    """Checkpoint (blocking) the operation's FAIL with ``error`` as its ErrorObject, then
+    :func:`report_end`; returns the ErrorObject wire dict."""
+    err = error_dict_from_exception(error)
+    ctx.state.checkpoint(update(ctx, operation_id, op_type, "FAIL", sub_type, name, Error=err))
+    report_end(ctx, operation_id)
+    return err
 
 
 def report_end(ctx: DurableContext, operation_id: str) -> None:

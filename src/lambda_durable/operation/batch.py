@@ -15,12 +15,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .._ids import operation_id as make_operation_id
-from .._wire import error_dict_from_exception
 from ..config import BatchItemStatus, CompletionItemStatus, NestingType
 from ..exceptions import ChildContextError, ExecutionError, InvocationError, RetryableSerDesError
 from ..limits import CHECKPOINT_SIZE_LIMIT_BYTES, utf8_len
 from ..serdes import deserialize, serialize
-from .base import check_identity, operation_error, report_end, update
+from .base import check_identity, checkpoint_fail, operation_error, report_end, update
 from .child import run_child
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -138,9 +137,7 @@ def run_batch(
     except RetryableSerDesError:
         raise
     except Exception as error:  # noqa: BLE001 - serdes or summary generator: the batch fails
-        err = error_dict_from_exception(error)
-        state.checkpoint(update(ctx, operation_id, CONTEXT, "FAIL", sub_type, name, Error=err))
-        report_end(ctx, operation_id)
+        err = checkpoint_fail(ctx, operation_id, CONTEXT, sub_type, name, error)
         raise operation_error(ChildContextError, err, f"{sub_type} failed") from None
     state.checkpoint(
         update(

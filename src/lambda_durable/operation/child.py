@@ -24,7 +24,7 @@ from ..exceptions import (
 )
 from ..limits import CHECKPOINT_SIZE_LIMIT_BYTES, utf8_len
 from ..serdes import deserialize, serialize
-from .base import check_identity, operation_error, report_end, update
+from .base import check_identity, checkpoint_fail, operation_error, report_end, update
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..context import DurableContext
@@ -126,11 +126,11 @@ def run_child(
 
 
 def _fail(ctx, operation_id, name, sub_type, error, error_cls, is_virtual) -> BaseException:
-    err = error_dict_from_exception(error)
     if not is_virtual:
-        ctx.state.checkpoint(update(ctx, operation_id, CONTEXT, "FAIL", sub_type, name, Error=err))
-        report_end(ctx, operation_id)
-    elif ctx.state.plugins is not None:
+        err = checkpoint_fail(ctx, operation_id, CONTEXT, sub_type, name, error)
+        return operation_error(error_cls, err, "Child context failed")
+    err = error_dict_from_exception(error)
+    if ctx.state.plugins is not None:
         ctx.state.plugins._context_ended(
             operation_id, sub_type, name, ctx._parent_id, "FAILED", err,
             is_replayed=ctx.state.operations.get(operation_id) is not None,

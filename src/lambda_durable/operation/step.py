@@ -24,6 +24,7 @@ from ..serdes import deserialize, serialize
 from ..types import StepContext
 from .base import (
     check_identity,
+    checkpoint_fail,
     operation_error,
     report_end,
     suspend_for_retry,
@@ -119,10 +120,7 @@ def run_step(
 
 
 def _fail(ctx, operation_id, name, sub_type, error: BaseException) -> dict:
-    err = error_dict_from_exception(error)
-    ctx.state.checkpoint(update(ctx, operation_id, STEP, "FAIL", sub_type, name, Error=err))
-    report_end(ctx, operation_id)
-    return err
+    return checkpoint_fail(ctx, operation_id, STEP, sub_type, name, error)
 
 
 def _handle_failure(ctx, operation_id, name, sub_type, config, error, attempt) -> Any:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from .._wire import error_dict_from_exception
 from ..exceptions import (
     ExecutionError,
     InvocationError,
@@ -18,6 +17,7 @@ from ..serdes import deserialize, serialize
 from ..types import WaitForConditionCheckContext
 from .base import (
     check_identity,
+    checkpoint_fail,
     operation_error,
     report_end,
     suspend_for_retry,
@@ -60,9 +60,7 @@ def run_wait_for_condition(
     attempt = (details.get("Attempt") or 0) + 1
 
     def fail(error: BaseException) -> BaseException:
-        err = error_dict_from_exception(error)
-        state.checkpoint(update(ctx, operation_id, STEP, "FAIL", SUB_TYPE, name, Error=err))
-        report_end(ctx, operation_id)
+        err = checkpoint_fail(ctx, operation_id, STEP, SUB_TYPE, name, error)
         return operation_error(WaitForConditionError, err, "wait_for_condition failed")
 
     if status != "STARTED":
