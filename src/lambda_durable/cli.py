@@ -106,6 +106,9 @@ def _build_parser() -> argparse.ArgumentParser:
                      metavar="LEVEL", help="show log records (context.logger) of this level and "
                      "above on stderr, unless logging is already configured; one of "
                      f"{', '.join(_LOG_LEVELS)} (default: INFO)")
+    from .local import commands as _local_commands
+
+    _local_commands.add_parsers(sub)
     return parser
 
 
@@ -128,6 +131,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     sys.stderr.flush()
                     os._exit(code)
                 return code
+            from .local import commands as _local_commands
+
+            if args.command in _local_commands.COMMANDS:
+                return _local_commands.dispatch(args, _load_handler, CliError)
         except CliError as error:
             print(f"{PROG}: error: {error}", file=sys.stderr)
             return EXIT_FAILED
