@@ -33,6 +33,7 @@ T = TypeVar("T")
 
 __all__ = [
     "BatchItemStatus",
+    "CheckpointStrategy",
     "CallbackConfig",
     "ChildConfig",
     "CompletionConfig",
@@ -214,6 +215,40 @@ class JitterStrategy(StrEnum):
     def finalize_delay(self, base_delay: float) -> int:
         """``max(1, ceil(apply_jitter(base_delay)))``: whole seconds, at least 1."""
         return _backoff.finalize_delay(self.value, base_delay)
+
+
+class CheckpointStrategy(Enum):
+    """When the SDK sends the updates user code produces (``durable_execution(...,
+    checkpoint_strategy=...)``). None of them sleeps waiting for more updates, and every one
+    flushes and waits for the acknowledgement of everything before the invocation returns.
+
+    ``EAGER`` (default): every update that must be durable before the code goes on (a step's
+    SUCCEED/FAIL/RETRY, an AT_MOST_ONCE step's START, a wait/callback/invoke START, a child's
+    end) is sent at once, together with the queued non-blocking updates (an AT_LEAST_ONCE step's
+    START, a child's START); those are also sent on their own after
+    ``limits.ASYNC_FLUSH_DELAY_SECONDS``. Durability: once an operation has returned to user
+    code, its result survives any crash.
+
+    ``BATCHED``: updates whose response the SDK does not read and that no guarantee needs durable
+    at once (a step's or a child's SUCCEED/FAIL) are queued too and coalesced into the next call
+    that must go out (a wait/callback/invoke START, a RETRY, an AT_MOST_ONCE START, the end of
+    the invocation) or the delayed safety flush. Fewest calls. Durability: a crash before that
+    call loses the queued results: AT_LEAST_ONCE steps completed meanwhile run again on the next
+    invocation (still at least once per retry); an AT_MOST_ONCE step completed meanwhile is
+    found STARTED and handed to its retry strategy as interrupted.
+
+    ``OPTIMISTIC``: those same updates are sent at once by a background thread, without user
+    code waiting for the acknowledgement; updates whose response the SDK needs (CALLBACK START
+    for its CallbackId, CHAINED_INVOKE START, WAIT START, a RETRY, anything followed by a
+    re-read) or that a guarantee needs durable first (an AT_MOST_ONCE START, the EXECUTION
+    result) still block, after the background sends. Fastest. Durability: like ``BATCHED``,
+    but the window is one round trip; a failed background send is raised at the next
+    checkpoint or at the end of the invocation.
+    """
+
+    EAGER = "EAGER"
+    BATCHED = "BATCHED"
+    OPTIMISTIC = "OPTIMISTIC"
 
 
 # endregion Enums

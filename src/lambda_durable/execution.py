@@ -180,6 +180,7 @@ def durable_execution(
     boto3_client: Any = None,
     plugins: list | None = None,
     client: Any = None,
+    checkpoint_strategy: Any = None,
 ) -> Callable[[Any, Any], Any]:
     """Decorate ``func(event, context: DurableContext)`` as a durable Lambda handler.
 
@@ -192,13 +193,21 @@ def durable_execution(
     factories named in ``DURABLE_EXECUTION_PLUGINS`` are added (see :mod:`lambda_durable.plugin`;
     an invalid entry raises :class:`PluginLoadError` here). Inside the local service
     (``lambda_durable.testing``) its client is used whatever was passed here.
+    ``checkpoint_strategy``: :class:`~lambda_durable.config.CheckpointStrategy` (``EAGER``,
+    the default; ``BATCHED``; ``OPTIMISTIC``) or its name: when updates are sent, and the
+    durability each gives (see the enum).
     """
     if func is None:
         return functools.partial(
-            durable_execution, boto3_client=boto3_client, plugins=plugins, client=client
+            durable_execution,
+            boto3_client=boto3_client,
+            plugins=plugins,
+            client=client,
+            checkpoint_strategy=checkpoint_strategy,
         )  # type: ignore[return-value]
     explicit_client = client if client is not None else boto3_client
     plugin_factories = _plugin_factories(plugins)
+    strategy = _strategy_name(checkpoint_strategy)
 
     @functools.wraps(func)
     def handler(event: Any, lambda_context: Any = None) -> dict:
@@ -210,13 +219,28 @@ def durable_execution(
 
             service_client = default_lambda_client()
         if not plugin_factories:
-            return _run_invocation(func, event, lambda_context, ServiceChannel(service_client))
+            return _run_invocation(
+                func, event, lambda_context, ServiceChannel(service_client), strategy=strategy
+            )
         return _run_with_plugins(
-            plugin_factories, func, event, lambda_context, ServiceChannel(service_client)
+            plugin_factories, func, event, lambda_context, ServiceChannel(service_client), strategy
         )
 
     handler.__durable_function__ = func  # type: ignore[attr-defined]
     return handler
+
+
+def _strategy_name(strategy: Any) -> str:
+    """The :class:`~lambda_durable.config.CheckpointStrategy` name (checked at decoration)."""
+    if strategy is None:
+        return "EAGER"
+    name = str(getattr(strategy, "value", strategy)).upper()
+    if name not in ("EAGER", "BATCHED", "OPTIMISTIC"):
+        raise ValueError(
+            f"checkpoint_strategy must be a CheckpointStrategy (EAGER, BATCHED, OPTIMISTIC), "
+            f"got {strategy!r}"
+        )
+    return name
 
 
 def _plugin_factories(plugins: Any) -> list:
@@ -231,7 +255,9 @@ def _plugin_factories(plugins: Any) -> list:
     return load_configured_plugins(plugins)
 
 
-def _run_with_plugins(factories, func, event, lambda_context, channel: ServiceChannel) -> dict:
+def _run_with_plugins(
+    factories, func, event, lambda_context, channel: ServiceChannel, strategy: str = "EAGER"
+) -> dict:
     """One invocation with plugins: ``on_invocation_end`` gets the output, or RETRY with the
     error when the invocation raises (the exception propagates unchanged)."""
     from .plugin import PluginExecutor
@@ -239,7 +265,9 @@ def _run_with_plugins(factories, func, event, lambda_context, channel: ServiceCh
     executor = PluginExecutor(factories)
     with executor.run():
         try:
-            output = _run_invocation(func, event, lambda_context, channel, executor)
+            output = _run_invocation(
+                func, event, lambda_context, channel, executor, strategy=strategy
+            )
         except BaseException as error:
             try:
                 executor._end_with_error(error)
@@ -251,7 +279,13 @@ def _run_with_plugins(factories, func, event, lambda_context, channel: ServiceCh
 
 
 def _run_invocation(
-    func, event, lambda_context, channel: ServiceChannel, plugins: PluginExecutor | None = None
+    func,
+    event,
+    lambda_context,
+    channel: ServiceChannel,
+    plugins: PluginExecutor | None = None,
+    *,
+    strategy: str = "EAGER",
 ) -> dict:
     _check_event(event)
     try:
@@ -265,6 +299,8 @@ def _run_invocation(
         if error.is_retryable():
             raise
         return _failed(None, error)
+    if strategy != "EAGER":
+        state.set_checkpoint_strategy(strategy)
     execution = state.execution_operation()
     if execution is not None and execution.get("Type") != "EXECUTION":
         return _failed(

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import random
+import sys
 import threading
 import time
+import uuid
 from typing import Any, Callable, Iterable
 
 from ._batching import cut_batches as _cut_batches
@@ -23,6 +26,7 @@ from ._table import OperationTable
 from .exceptions import (
     BotoClientError,
     CheckpointError,
+    DurableApiErrorCategory,
     GetExecutionStateError,
     OrphanedChildException,
     SuspendExecution,
@@ -50,13 +54,22 @@ class ServiceChannel:
         self._boto_shaped = hasattr(client, "checkpoint_durable_execution")
 
     def checkpoint(
-        self, arn: str, token: str, updates: list[dict]
+        self, arn: str, token: str, updates: list[dict], client_token: str | None = None
     ) -> tuple[str | None, list[dict], str | None]:
-        """Send one CheckpointDurableExecution call; returns (new token, changed ops, marker)."""
-        try:
+        """Send one CheckpointDurableExecution call; returns (new token, changed ops, marker).
+
+        One ``ClientToken`` (a uuid4 unless given) serves every attempt of this logical call, so
+        a retry after a throttle/5xx/network failure is idempotent on the service side."""
+        if client_token is None:
+            client_token = str(uuid.uuid4())
+
+        def call() -> tuple[str | None, list[dict], str | None]:
             if self._boto_shaped:
                 resp = self.client.checkpoint_durable_execution(
-                    DurableExecutionArn=arn, CheckpointToken=token, Updates=updates
+                    DurableExecutionArn=arn,
+                    CheckpointToken=token,
+                    Updates=updates,
+                    ClientToken=client_token,
                 )
                 new_state = resp.get("NewExecutionState") or {}
                 return (
@@ -67,24 +80,17 @@ class ServiceChannel:
             from .lambda_service import OperationUpdate
 
             out = self.client.checkpoint(
-                arn, token, [OperationUpdate.from_dict(u) for u in updates], None
+                arn, token, [OperationUpdate.from_dict(u) for u in updates], client_token
             )
             ops = [_op_dict(o) for o in out.new_execution_state.operations]
             return out.checkpoint_token, ops, out.new_execution_state.next_marker
-        except BotoClientError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - classified by the service contract
-            err = BotoClientError.from_exception(exc)
-            raise CheckpointError(
-                f"CheckpointDurableExecution failed: {err.message}",
-                err.error_category,
-                err.error,
-                err.response_metadata,
-            ) from exc
+
+        return _with_retries(call, CheckpointError, "CheckpointDurableExecution")
 
     def get_state(self, arn: str, token: str, marker: str) -> tuple[list[dict], str | None]:
         """One GetDurableExecutionState page: (operations, next marker)."""
-        try:
+
+        def call() -> tuple[list[dict], str | None]:
             if self._boto_shaped:
                 resp = self.client.get_durable_execution_state(
                     DurableExecutionArn=arn,
@@ -95,16 +101,90 @@ class ServiceChannel:
                 return resp.get("Operations") or [], resp.get("NextMarker")
             out = self.client.get_execution_state(arn, token, marker, STATE_PAGE_MAX_ITEMS)
             return [_op_dict(o) for o in out.operations], out.next_marker
+
+        return _with_retries(call, GetExecutionStateError, "GetDurableExecutionState")
+
+
+#: Retries of one durable API call after a transient failure (throttling: HTTP 429,
+#: ``TooManyRequestsException``/``ThrottlingException``; any 5xx; a network error or timeout),
+#: on top of whatever the client itself retries. Before retry ``n`` (0-based) the call sleeps
+#: ``min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * 2**n)`` scaled by a random factor in [0.5, 1]
+#: (about 0.1, 0.2, 0.4 s): only on failure paths, never on the hot path. When the retries are
+#: spent the failure surfaces as a retryable error (Lambda retries the invocation).
+MAX_RETRIES = 3
+RETRY_BASE_DELAY = 0.1
+RETRY_MAX_DELAY = 1.0
+_THROTTLING_CODES = frozenset(
+    {
+        "TooManyRequestsException",
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "RequestThrottled",
+        "RequestThrottledException",
+        "SlowDown",
+    }
+)
+#: the sleep between retries (a module attribute so tests can replace it)
+_sleep = time.sleep
+
+
+def _backoff(retry: int) -> float:
+    return min(RETRY_MAX_DELAY, RETRY_BASE_DELAY * (2**retry)) * random.uniform(0.5, 1.0)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Throttling, a 5xx or a network/timeout failure: worth retrying the same call."""
+    response = getattr(exc, "response", None)
+    if isinstance(response, dict) and (response.get("Error") or response.get("ResponseMetadata")):
+        code = (response.get("Error") or {}).get("Code")
+        status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+        if code in _THROTTLING_CODES or status == 429:
+            return True
+        return isinstance(status, int) and status >= 500
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return True
+    botocore_exceptions = sys.modules.get("botocore.exceptions")
+    return botocore_exceptions is not None and isinstance(
+        exc, (botocore_exceptions.ConnectionError, botocore_exceptions.HTTPClientError)
+    )
+
+
+def _with_retries(call: Callable[[], Any], error_cls: type, what: str) -> Any:
+    """``call()``, retried after transient failures; any failure classified into ``error_cls``:
+    transient ones (after the retries) and a stale checkpoint token (at once: it is the
+    invocation that must be retried) are retryable, other 4xx fail the execution."""
+    retry = 0
+    while True:
+        try:
+            return call()
         except BotoClientError:
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - classified by the service contract
+            transient = _is_transient(exc)
+            if transient and retry < MAX_RETRIES:
+                _sleep(_backoff(retry))
+                retry += 1
+                continue
             err = BotoClientError.from_exception(exc)
-            raise GetExecutionStateError(
-                f"GetDurableExecutionState failed: {err.message}",
-                err.error_category,
+            category = DurableApiErrorCategory.INVOCATION if transient else err.error_category
+            attempts = f" (after {retry + 1} attempts)" if retry else ""
+            raise error_cls(
+                f"{what} failed{attempts}: {err.message}",
+                category,
                 err.error,
                 err.response_metadata,
             ) from exc
+
+
+_STRATEGIES = ("EAGER", "BATCHED", "OPTIMISTIC")
+
+
+def _deferrable(update: dict) -> bool:
+    """An update BATCHED/OPTIMISTIC need not wait for: a STEP/CONTEXT end whose response the SDK
+    does not read (not a RETRY: the SDK re-reads its NextAttemptTimestamp)."""
+    return update["Type"] in ("STEP", "CONTEXT") and update["Action"] in ("SUCCEED", "FAIL")
 
 
 def _op_dict(op: Any) -> dict:
@@ -119,14 +199,14 @@ class _DelayedFlusher:
 
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
-        self._due: list[tuple[float, int, ExecutionState]] = []
+        self._due: list[tuple[float, int, Callable[[], None]]] = []
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
 
-    def schedule(self, state: ExecutionState, due: float) -> None:
-        """Call ``state._send_delayed()`` at ``due`` (``time.monotonic()`` seconds)."""
+    def schedule(self, send: Callable[[], None], due: float) -> None:
+        """Call ``send()`` at ``due`` (``time.monotonic()`` seconds)."""
         with self._cond:
-            entry = (due, next(self._seq), state)
+            entry = (due, next(self._seq), send)
             heapq.heappush(self._due, entry)
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -147,9 +227,9 @@ class _DelayedFlusher:
                     if wait <= 0:
                         break
                     self._cond.wait(wait)
-                _, _, state = heapq.heappop(self._due)
+                _, _, send = heapq.heappop(self._due)
             try:
-                state._send_delayed()
+                send()
             except BaseException:  # noqa: BLE001 - the flusher serves every execution: never dies
                 pass
 
@@ -184,6 +264,15 @@ class ExecutionState:
         self.channel = channel
         self._queue: list[dict] = []
         self._lock = threading.RLock()
+        #: notified when a background (OPTIMISTIC) send ends
+        self._idle = threading.Condition(self._lock)
+        #: a background send is in flight (its call runs outside the lock)
+        self._inflight = False
+        #: OPTIMISTIC: queued updates a background send must take, and whether one is scheduled
+        self._optimistic_pending = False
+        self._background_scheduled = False
+        #: the checkpoint strategy's name (see :meth:`set_checkpoint_strategy`)
+        self.checkpoint_strategy = "EAGER"
         #: set when the execution's final (EXECUTION) update was accepted, or the token revoked
         self.closed = False
         self.revoked = False
@@ -264,35 +353,110 @@ class ExecutionState:
         with self._lock:
             self._check_open(update)
             self._queue.append(update)
-            if len(self._queue) == 1 and self.async_flush_delay is not None:
-                self._queued_since = time.monotonic()
-                if not self._delayed_send_scheduled:
-                    self._delayed_send_scheduled = True
-                    _FLUSHER.schedule(self, self._queued_since + self.async_flush_delay)
+            self._arm_delayed_send()
+
+    def _arm_delayed_send(self) -> None:
+        if len(self._queue) == 1 and self.async_flush_delay is not None:
+            self._queued_since = time.monotonic()
+            if not self._delayed_send_scheduled:
+                self._delayed_send_scheduled = True
+                _FLUSHER.schedule(self._send_delayed, self._queued_since + self.async_flush_delay)
+
+    def set_checkpoint_strategy(self, strategy: Any) -> None:
+        """``EAGER`` (default), ``BATCHED`` or ``OPTIMISTIC``
+        (:class:`~lambda_durable.config.CheckpointStrategy` or its name)."""
+        name = str(getattr(strategy, "value", strategy) or "EAGER").upper()
+        if name not in _STRATEGIES:
+            raise ValueError(f"unknown checkpoint strategy {strategy!r}")
+        self.checkpoint_strategy = name
 
     def checkpoint(self, update: dict) -> None:
         """Send ``update`` (after every queued update) and return once it is acknowledged and the
-        response is merged into the table."""
+        response is merged into the table.
+
+        Under ``BATCHED`` an update the SDK does not read back and no guarantee needs durable at
+        once (a STEP/CONTEXT SUCCEED or FAIL) is queued instead, to ride with the next call;
+        under ``OPTIMISTIC`` it is sent at once in the background (not waited for)."""
         with self._lock:
             self._check_open(update)
             self._queue.append(update)
+            strategy = self.checkpoint_strategy
+            if strategy != "EAGER" and _deferrable(update):
+                if strategy == "BATCHED":
+                    self._arm_delayed_send()
+                else:
+                    self._optimistic_pending = True
+                    self._schedule_background()
+                return
+            self._wait_idle()
             self._send_queue()
 
     def flush(self) -> None:
-        """Send every queued update (no call when nothing is queued)."""
+        """Send every queued update (no call when nothing is queued) and wait until every
+        background send is acknowledged; raises the failure of a background send."""
         with self._lock:
-            if self._background_error is not None:
-                raise self._background_error
+            self._wait_idle()
             if self._queue and not self.closed:
                 self._send_queue()
 
     def refresh(self) -> None:
-        """Send an empty checkpoint to learn what changed meanwhile (timers, callbacks)."""
+        """Send an empty checkpoint to learn what changed meanwhile (timers, callbacks); under
+        ``BATCHED``/``OPTIMISTIC`` the queued updates ride along."""
         with self._lock:
-            if self._background_error is not None:
-                raise self._background_error
+            self._wait_idle()
             if not self.closed:
-                self._send([])
+                if self._queue and self.checkpoint_strategy != "EAGER":
+                    self._send_queue()
+                else:
+                    self._send([])
+
+    def _wait_idle(self) -> None:
+        """Wait for the background send in flight (if any); raise its failure or revocation."""
+        while self._inflight:
+            self._idle.wait()
+        if self._background_error is not None:
+            raise self._background_error
+        if self.revoked:
+            raise SuspendExecution("checkpoint token revoked by the service; suspending")
+
+    def _schedule_background(self) -> None:
+        if not self._background_scheduled and not self._inflight:
+            self._background_scheduled = True
+            _FLUSHER.schedule(self._send_background, 0.0)
+
+    def _send_background(self) -> None:
+        """OPTIMISTIC: send the queue with the lock released during the calls, so user code goes
+        on; a blocking checkpoint, ``flush`` or ``refresh`` waits for it (token order)."""
+        with self._lock:
+            self._background_scheduled = False
+            if (
+                self._inflight
+                or not self._queue
+                or self.closed
+                or self._background_error is not None
+            ):
+                return
+            queue, self._queue = self._queue, []
+            self._optimistic_pending = False
+            self._inflight = True
+        try:
+            for batch in _cut_batches(queue):
+                with self._lock:
+                    token = self.checkpoint_token
+                response = self.channel.checkpoint(self.durable_execution_arn, token, batch)
+                with self._lock:
+                    self._accept(batch, *response)
+        except SuspendExecution:
+            pass  # token revoked (closed, revoked): the next checkpoint or the end suspends
+        except Exception as error:  # noqa: BLE001 - raised by the next checkpoint or the end
+            with self._lock:
+                self._background_error = error
+        finally:
+            with self._lock:
+                self._inflight = False
+                if self._optimistic_pending and self._queue:
+                    self._schedule_background()
+                self._idle.notify_all()
 
     def _check_open(self, update: dict) -> None:
         if self._background_error is not None:
@@ -315,10 +479,12 @@ class ExecutionState:
                 or self.async_flush_delay is None
             ):
                 return
+            if self._inflight:  # a background send is in flight: it or the next call takes them
+                return
             due = self._queued_since + self.async_flush_delay
             if due > time.monotonic():  # sent meanwhile, and queued again later
                 self._delayed_send_scheduled = True
-                _FLUSHER.schedule(self, due)
+                _FLUSHER.schedule(self._send_delayed, due)
                 return
             try:
                 self._send_queue()
@@ -329,6 +495,7 @@ class ExecutionState:
 
     def _send_queue(self) -> None:
         queue, self._queue = self._queue, []
+        self._optimistic_pending = False
         for batch in _cut_batches(queue):
             self._send(batch)
 
@@ -336,6 +503,10 @@ class ExecutionState:
         token, ops, marker = self.channel.checkpoint(
             self.durable_execution_arn, self.checkpoint_token, batch
         )
+        self._accept(batch, token, ops, marker)
+
+    def _accept(self, batch: list[dict], token: str | None, ops: list[dict], marker: Any) -> None:
+        """Merge an acknowledged call's response and thread its token (under the lock)."""
         self.checkpoint_calls += 1
         final = any(u["Type"] == "EXECUTION" for u in batch)
         self._merge(ops)
