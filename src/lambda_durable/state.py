@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
 import random
 import sys
 import threading
 import time
-import uuid
 from typing import Any, Callable, Iterable
 
 from ._batching import cut_batches as _cut_batches
@@ -47,21 +47,25 @@ class ServiceChannel:
     into :class:`CheckpointError` / :class:`GetExecutionStateError` (retryable or not).
     """
 
-    __slots__ = ("client", "_boto_shaped")
+    __slots__ = ("client", "_boto_shaped", "_token_nonce", "_token_seq")
 
     def __init__(self, client: Any) -> None:
         self.client = client
         self._boto_shaped = hasattr(client, "checkpoint_durable_execution")
+        # ClientTokens: a random nonce per channel (one invocation) and a call counter, unique
+        # within the service's 15-minute window and ~10x cheaper than a uuid4 per call
+        self._token_nonce = os.urandom(12).hex()
+        self._token_seq = itertools.count(1)
 
     def checkpoint(
         self, arn: str, token: str, updates: list[dict], client_token: str | None = None
     ) -> tuple[str | None, list[dict], str | None]:
         """Send one CheckpointDurableExecution call; returns (new token, changed ops, marker).
 
-        One ``ClientToken`` (a uuid4 unless given) serves every attempt of this logical call, so
+        One ``ClientToken`` (unique per call unless given) serves every attempt of this logical call, so
         a retry after a throttle/5xx/network failure is idempotent on the service side."""
         if client_token is None:
-            client_token = str(uuid.uuid4())
+            client_token = f"{self._token_nonce}-{next(self._token_seq)}"
 
         def call() -> tuple[str | None, list[dict], str | None]:
             if self._boto_shaped:
