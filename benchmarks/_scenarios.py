@@ -185,7 +185,7 @@ def load_sdk(impl: str) -> SimpleNamespace:
     if IMPLS[impl][0] == "lambda_durable":
         import lambda_durable as m
         from lambda_durable._ids import operation_id
-        from lambda_durable.config import MapConfig, ParallelConfig
+        from lambda_durable.config import CheckpointStrategy, MapConfig, ParallelConfig
         from lambda_durable.serdes import serialize
 
         def op_id(n: int) -> str:
@@ -199,10 +199,10 @@ def load_sdk(impl: str) -> SimpleNamespace:
         from aws_durable_execution_sdk_python.serdes import serialize
 
         op_id = OperationIdNamespace(None).create_id_for_step
-        extensions = None
+        extensions = CheckpointStrategy = None
     return SimpleNamespace(
         durable_execution=m.durable_execution, MapConfig=MapConfig,
-        ParallelConfig=ParallelConfig, op_id=op_id,
+        ParallelConfig=ParallelConfig, op_id=op_id, CheckpointStrategy=CheckpointStrategy,
         payload=lambda value, oid: serialize(None, value, oid, ARN), extensions=extensions,
     )
 
@@ -315,6 +315,15 @@ SCENARIOS: dict[str, tuple[Callable, bool, Callable[[int], int], float]] = {
 # -- one figure -------------------------------------------------------------------------------
 
 
+def decorator(sdk: SimpleNamespace, spec: dict, fake: FakeLambdaClient) -> Callable:
+    """``sdk.durable_execution`` on the fake client, under the spec's checkpoint strategy
+    (``"strategy": "BATCHED"``; lambda_durable only) if it names one."""
+    options: dict[str, Any] = {"boto3_client": fake}
+    if spec.get("strategy"):
+        options["checkpoint_strategy"] = sdk.CheckpointStrategy[spec["strategy"]]
+    return lambda user_handler: sdk.durable_execution(user_handler, **options)
+
+
 def measure(spec: dict) -> dict:
     """Warm-up, then up to ``runs`` timed invocations (stopping early past ``budget`` seconds,
     at least one; wall and process CPU time), then one invocation under tracemalloc for the
@@ -326,13 +335,14 @@ def measure(spec: dict) -> dict:
     document = event_document(history)
     fake = FakeLambdaClient(latency=latency)
     user_handler, expected = factory(n, sdk)
-    handler = sdk.durable_execution(user_handler, boto3_client=fake)
+    durable = decorator(sdk, spec, fake)
+    handler = durable(user_handler)
     want = {"Status": "SUCCEEDED", "Result": json.dumps(expected)}
 
     def invoke(scale_n: int | None = None, trace: bool = False) -> tuple[float, float]:
         h, doc = handler, document
         if scale_n is not None:  # a smaller warm-up of the same scenario
-            h = sdk.durable_execution(factory(scale_n, sdk)[0], boto3_client=fake)
+            h = durable(factory(scale_n, sdk)[0])
             doc = event_document(replay_state(sdk, scale_n) if replay else [])
         event = parse(doc)  # Lambda hands the handler a parsed event: not measured
         fake.reset()
@@ -386,7 +396,7 @@ def profile(spec: dict) -> dict:
     factory, replay, _, latency = SCENARIOS[spec["scenario"]]
     document = event_document(replay_state(sdk, spec["n"]) if replay else [])
     fake = FakeLambdaClient(latency=latency)
-    handler = sdk.durable_execution(factory(spec["n"], sdk)[0], boto3_client=fake)
+    handler = decorator(sdk, spec, fake)(factory(spec["n"], sdk)[0])
     handler(parse(document), None)
     event = parse(document)
     fake.reset()
