@@ -46,11 +46,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..limits import INVOKE_PAYLOAD_LIMIT_BYTES
 from ..testing.errors import (
+    DurableExecutionAlreadyStartedException,
     DurableServiceError,
     InvalidParameterValueException,
+    RequestTooLargeException,
     ResourceConflictException,
     ResourceNotFoundException,
+    ServiceException,
+    TooManyRequestsException,
 )
 from ..testing.service import LocalDurableService, _resolve_function_name, is_durable_handler
 from ..testing.store import ExecutionStatus, LambdaContext
@@ -60,8 +65,8 @@ DEFAULT_PORT = 9014
 #: Largest request body accepted: the 6 MiB synchronous invoke payload limit plus a margin for
 #: JSON framing. Larger bodies are answered 413 RequestTooLargeException.
 MAX_REQUEST_BYTES = 6 * 1024 * 1024 + 64 * 1024
-#: Largest Event (asynchronous) invoke payload (1 MiB).
-MAX_EVENT_PAYLOAD_BYTES = 1024 * 1024
+#: Largest Event (asynchronous) invoke payload (1 MiB, as a chained invoke's input).
+MAX_EVENT_PAYLOAD_BYTES = INVOKE_PAYLOAD_LIMIT_BYTES
 DEFAULT_EXECUTION_TIMEOUT = 3600.0
 DEFAULT_MAX_RUNNING_EXECUTIONS = 1000
 
@@ -69,26 +74,6 @@ _API = "2025-12-01"
 _INVOKE_API = "2015-03-31"
 _EXECUTION_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 _STATUSES = {s.value for s in ExecutionStatus}
-
-
-class RequestTooLargeException(DurableServiceError):
-    code = "RequestTooLargeException"
-    http_status = 413
-
-
-class TooManyRequestsException(DurableServiceError):
-    code = "TooManyRequestsException"
-    http_status = 429
-
-
-class DurableExecutionAlreadyStartedException(DurableServiceError):
-    code = "DurableExecutionAlreadyStartedException"
-    http_status = 409
-
-
-class ServiceException(DurableServiceError):
-    code = "ServiceException"
-    http_status = 500
 
 
 class _MethodNotAllowed(DurableServiceError):

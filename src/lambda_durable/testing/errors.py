@@ -68,3 +68,31 @@ class CallbackTimeoutException(DurableServiceError):
 
     code = "CallbackTimeoutException"
     http_status = 400
+
+
+class RequestTooLargeException(DurableServiceError):
+    """413: the request body is over the API limit."""
+
+    code = "RequestTooLargeException"
+    http_status = 413
+
+
+class TooManyRequestsException(DurableServiceError):
+    """429: throttled (too many running executions)."""
+
+    code = "TooManyRequestsException"
+    http_status = 429
+
+
+class DurableExecutionAlreadyStartedException(DurableServiceError):
+    """409: an execution with that name already exists."""
+
+    code = "DurableExecutionAlreadyStartedException"
+    http_status = 409
+
+
+class ServiceException(DurableServiceError):
+    """500: an unexpected failure inside the service."""
+
+    code = "ServiceException"
+    http_status = 500
