@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import InvokeError
+from ..exceptions import InvokeError, ValidationError
 from ..limits import INVOKE_PAYLOAD_LIMIT_BYTES, utf8_len
 from ..serdes import DEFAULT_JSON_SERDES, deserialize, serialize
-from ..exceptions import ValidationError
 from .base import check_identity, operation_error, suspend, update
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -36,9 +35,10 @@ def run_invoke(
     if record is None:
         payload_serdes = (config.serdes_payload if config else None) or DEFAULT_JSON_SERDES
         body = serialize(payload_serdes, payload, operation_id, arn)
-        if body is not None and utf8_len(body) > INVOKE_PAYLOAD_LIMIT_BYTES:
+        size = 0 if body is None else utf8_len(body)
+        if size > INVOKE_PAYLOAD_LIMIT_BYTES:
             raise ValidationError(
-                f"invoke {name or function_name}: payload is {utf8_len(body)} bytes, over the "
+                f"invoke {name or function_name}: payload is {size} bytes, over the "
                 f"{INVOKE_PAYLOAD_LIMIT_BYTES}-byte chained invoke input limit"
             )
         options: dict[str, Any] = {"FunctionName": function_name}
