@@ -241,7 +241,8 @@ def test_cli_serve_history_and_callback_commands(tmp_path):
     (tmp_path / "order_flow.py").write_text(textwrap.dedent(WORKFLOW))
     cli = [sys.executable, "-m", "lambda_durable.cli"]
     proc = subprocess.Popen(
-        cli + ["serve", "--port", "0", "--skip-time", "--function", f"orders={tmp_path / 'order_flow.py'}"],
+        cli + ["serve", "--port", "0", "--skip-time", "--store", str(tmp_path / "store.db"),
+               "--function", f"orders={tmp_path / 'order_flow.py'}"],
         stderr=subprocess.PIPE, text=True,
     )
     try:

@@ -106,8 +106,8 @@ def test_create_operation_factories():
     assert failed.error == ErrorObject("m", "X", None, None)
 
 
-def test_runner_rejects_a_store():
-    with pytest.raises(ValueError):
+def test_runner_rejects_a_store_that_is_neither_a_sqlite_store_nor_a_path():
+    with pytest.raises(TypeError, match="SqliteExecutionStore or a database path, got object"):
         DurableFunctionTestRunner(raw_handler(tree_body), store=object())
 
 

@@ -95,6 +95,13 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--function", action="append", default=[], metavar="NAME=FILE.py[:HANDLER]",
                      help="register an invoke target named NAME; repeatable")
     run.add_argument("--history", action="store_true", help="print the history events as a table")
+    from .testing.sqlite_store import DEFAULT_STORE_PATH
+
+    run.add_argument("--store", nargs="?", const=DEFAULT_STORE_PATH, default=None, metavar="PATH",
+                     help="keep the execution in this SQLite store (default path: "
+                     f"{DEFAULT_STORE_PATH}) so that a run left waiting on a callback can be "
+                     "answered later, from any shell, with 'lambda-durable callback ... --store "
+                     "PATH', which continues it")
     run.add_argument("--json", action="store_true", dest="as_json",
                      help="print one JSON document {status, result, error, history}, plus "
                      "waiting_for (the open callbacks, [{name, callback_id}]) when the execution "
@@ -239,6 +246,22 @@ def _load_handler(spec: str) -> tuple[Callable[..., Any], str]:
     return value, f"{path}:{attr}"
 
 
+def absolute_spec(display: str) -> str:
+    """``FILE.py:HANDLER`` with FILE made absolute (loadable from any directory)."""
+    path, attr = _split_target(display)
+    return f"{os.path.abspath(path)}:{attr}" if attr else os.path.abspath(path)
+
+
+def open_store(path: str) -> Any:
+    """The :class:`SqliteExecutionStore` at ``path``; :class:`CliError` if it cannot be opened."""
+    from .testing.sqlite_store import SqliteExecutionStore, StoreError
+
+    try:
+        return SqliteExecutionStore(path)
+    except (StoreError, OSError) as error:
+        raise CliError(f"--store {path}: {error}") from None
+
+
 def _parse_json(text: str, what: str) -> Any:
     try:
         return json.loads(text)
@@ -273,8 +296,8 @@ def _run(args: argparse.Namespace) -> tuple[int, bool]:
         name, sep, spec = item.partition("=")
         if not sep or not name or not spec:
             raise CliError(f"--function {item!r}: expected NAME=FILE.py[:HANDLER]")
-        target, _ = _load_handler(spec)
-        functions.append((name, target))
+        target, target_display = _load_handler(spec)
+        functions.append((name, target, absolute_spec(target_display)))
 
     from .testing import DurableFunctionTestRunner, is_durable_handler, require_durable_handler
 
@@ -284,18 +307,26 @@ def _run(args: argparse.Namespace) -> tuple[int, bool]:
         raise CliError(str(error)) from None
 
     printer = None if args.as_json else _ProgressPrinter(sys.stdout)
-    runner = DurableFunctionTestRunner(
-        handler,
-        execution_timeout=args.timeout,
-        on_event=printer,
-        stop_on_unanswered_callback=True,
-    )
+    from .testing.sqlite_store import StoreError
+
+    try:
+        runner = DurableFunctionTestRunner(
+            handler,
+            execution_timeout=args.timeout,
+            on_event=printer,
+            stop_on_unanswered_callback=True,
+            store=args.store,  # a path: the runner opens the store and closes it with itself
+            handler_spec=absolute_spec(display),
+        )
+    except (StoreError, OSError) as error:
+        raise CliError(f"--store {args.store}: {error}") from None
     with runner:
-        for name, target in functions:
-            if is_durable_handler(target):
-                runner.register_durable_function(name, target, execution_timeout=args.timeout)
-            else:
-                runner.register_function(name, target)
+        for name, target, spec in functions:
+            durable = is_durable_handler(target)
+            runner.service.register_function(
+                name, target, durable=durable, spec=spec,
+                **({"execution_timeout": args.timeout} if durable else {}),
+            )
         for name, value in answers.items():
             runner.answer_callback(name, value)
         stem = os.path.splitext(os.path.basename(_split_target(args.target)[0]))[0]
@@ -343,7 +374,15 @@ def _decoded(text: str | None) -> Any:
         return text
 
 
-def _callback_hint(name: str | None, callback_id: str) -> str:
+def _callback_hint(name: str | None, callback_id: str, store: str | None = None) -> str:
+    if store is not None:
+        label = f"callback {name!r}" if name is not None else "an unnamed callback"
+        return (
+            f"waiting for {label} (callback id {callback_id}); the execution is kept in {store}.\n"
+            f"  answer it later, from any shell, and continue the run with:\n"
+            f"  {PROG} callback succeed {callback_id} --store {shlex.quote(store)} --result "
+            f"{shlex.quote('{}')}   (the callback's JSON result)"
+        )
     if name is None:
         return (
             f"waiting for an unnamed callback (callback id {callback_id}), which nothing answers.\n"
@@ -377,6 +416,8 @@ def _report(
             "error": error,
             "history": jsonable(result.history),
         }
+        if getattr(args, "store", None):
+            document["execution_arn"] = result.execution_arn
         if waiting:
             document["waiting_for"] = [
                 {"name": c.name, "callback_id": c.callback_id} for c in result.open_callbacks
@@ -384,6 +425,8 @@ def _report(
         out.write(json.dumps(document, indent=2) + "\n")
     else:
         out.write(f"status: {status}\n")
+        if getattr(args, "store", None):
+            out.write(f"execution: {result.execution_arn}\n")
         if status == "SUCCEEDED":
             out.write("result:\n")
             out.write(json.dumps(_decoded(result.result), indent=2, ensure_ascii=False) + "\n")
@@ -398,8 +441,9 @@ def _report(
     for line in warnings:
         print(line, file=sys.stderr)
     if waiting:
+        store = getattr(args, "store", None)
         for callback in result.open_callbacks:
-            print(_callback_hint(callback.name, callback.callback_id), file=sys.stderr)
+            print(_callback_hint(callback.name, callback.callback_id, store), file=sys.stderr)
         if answer_names:
             given = ", ".join(repr(name) for name in answer_names)
             print(f"  (--callback was given for: {given})", file=sys.stderr)

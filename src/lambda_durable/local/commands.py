@@ -1,8 +1,11 @@
 """The ``serve``, ``history`` and ``callback`` subcommands of ``lambda-durable``.
 
-``serve`` runs the HTTP emulator (:mod:`lambda_durable.local.server`, in-memory store);
-``history`` and ``callback`` are thin boto3 clients of any endpoint speaking the durable APIs
-(the emulator by default).
+``serve`` runs the HTTP emulator (:mod:`lambda_durable.local.server`) on a SQLite store
+(:mod:`lambda_durable.testing.sqlite_store`, ``.lambda-durable/executions.db`` unless told
+otherwise), continuing the running executions the store holds. ``history`` and ``callback`` are
+thin boto3 clients of any endpoint speaking the durable APIs (the emulator by default) or, with
+``--store PATH``, work on a store directly: ``callback ... --store`` answers a callback of a run
+left waiting by ``lambda-durable run --store`` and continues that run in this process.
 """
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import math
 import sys
 from typing import Any, Callable
 
+from ..testing.sqlite_store import DEFAULT_STORE_PATH
 from .server import DEFAULT_EXECUTION_TIMEOUT, DEFAULT_HOST, DEFAULT_PORT
 
 DEFAULT_ENDPOINT = f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
@@ -22,11 +26,12 @@ def add_parsers(sub: Any) -> None:
     """Add ``serve``, ``history`` and ``callback`` to the ``lambda-durable`` subparsers."""
     serve = sub.add_parser(
         "serve",
-        help="serve the durable execution APIs over HTTP (in-memory store)",
+        help="serve the durable execution APIs over HTTP",
         description="Serve the Lambda durable execution APIs and Invoke at their real REST paths, "
         "so boto3.client('lambda', endpoint_url=...) and the AWS CLI (--endpoint-url) can start "
-        "and drive durable executions locally. Executions are kept in memory: they are lost when "
-        "the server stops.",
+        "and drive durable executions locally. Executions are kept in a SQLite store, saved "
+        "before each call is acknowledged: stop the server at any moment, start it again on the "
+        "same store (with the same --function options) and its running executions continue.",
     )
     serve.add_argument("--host", default=DEFAULT_HOST,
                        help=f"address to bind (default: {DEFAULT_HOST}; anything else exposes an "
@@ -38,6 +43,9 @@ def add_parsers(sub: Any) -> None:
     serve.add_argument("--skip-time", action="store_true",
                        help="let waits and retry delays elapse at once (callback timeouts still "
                        "follow the wall clock)")
+    serve.add_argument("--store", default=DEFAULT_STORE_PATH, metavar="PATH",
+                       help=f"the SQLite store (default: {DEFAULT_STORE_PATH}); ':memory:' keeps "
+                       "executions in memory only (lost when the server stops)")
     serve.add_argument("--execution-timeout", type=float, default=DEFAULT_EXECUTION_TIMEOUT,
                        metavar="SECONDS", help="wall-clock seconds each execution may run "
                        f"(default: {DEFAULT_EXECUTION_TIMEOUT:g})")
@@ -48,6 +56,8 @@ def add_parsers(sub: Any) -> None:
                          help=f"the durable API endpoint (default: {DEFAULT_ENDPOINT})")
     history.add_argument("--json", action="store_true", dest="as_json",
                          help="print the events as JSON")
+    history.add_argument("--store", default=None, metavar="PATH",
+                         help="read the execution from this SQLite store instead of an endpoint")
 
     callback = sub.add_parser("callback", help="answer a callback: succeed, fail or heartbeat")
     callback.add_argument("action", choices=["succeed", "fail", "heartbeat"])
@@ -58,6 +68,10 @@ def add_parsers(sub: Any) -> None:
     callback.add_argument("--error-message", default=None, help="fail: the error message")
     callback.add_argument("--endpoint-url", default=DEFAULT_ENDPOINT,
                           help=f"the durable API endpoint (default: {DEFAULT_ENDPOINT})")
+    callback.add_argument("--store", default=None, metavar="PATH",
+                          help="answer a callback of a run kept in this SQLite store ('run "
+                          "--store') and continue that run here until it ends or waits again "
+                          "(exit codes as for run)")
 
 
 COMMANDS = ("serve", "history", "callback")
@@ -67,18 +81,23 @@ def dispatch(args: argparse.Namespace, load_handler: Callable[[str], Any], error
     """Run one of :data:`COMMANDS`; ``error`` is the CLI's one-line user-error exception."""
     if args.command == "serve":
         return _serve(args, load_handler, error)
+    if args.store is not None:
+        return _store_command(args, load_handler, error)
     return _client_command(args, error)
 
 
 def _serve(args: argparse.Namespace, load_handler: Callable[[str], Any], error: type[Exception]) -> int:
     if not (math.isfinite(args.execution_timeout) and args.execution_timeout > 0):
         raise error("--execution-timeout must be a positive number of seconds")
+    from ..cli import absolute_spec, open_store
+
     functions = []
     for item in args.function:
         name, sep, spec = item.partition("=")
         if not sep or not name or not spec:
             raise error(f"--function {item!r}: expected NAME=FILE.py[:HANDLER]")
-        functions.append((name, load_handler(spec)[0]))
+        handler, display = load_handler(spec)
+        functions.append((name, handler, absolute_spec(display)))
     from .server import DurableHttpServer
 
     if args.host not in _LOOPBACK:
@@ -93,10 +112,19 @@ def _serve(args: argparse.Namespace, load_handler: Callable[[str], Any], error: 
         )
     except OSError as exc:
         raise error(f"cannot listen on {args.host}:{args.port}: {exc}") from None
-    for name, handler in functions:
-        server.register_function(name, handler)
-    names = ", ".join(name for name, _ in functions) or "none"
-    print(f"lambda-durable serve: listening on {server.url} (functions: {names}; in-memory store"
+    for name, handler, spec in functions:
+        server.register_function(name, handler, spec=spec)
+    where = "in-memory store"
+    if args.store != ":memory:":
+        try:
+            store = open_store(args.store)
+            continuing = server.attach_store(store, lambda spec: load_handler(spec)[0])
+        except BaseException:
+            server._httpd.server_close()
+            raise
+        where = f"store {args.store}, {continuing} running execution(s) continue"
+    names = ", ".join(name for name, _, _ in functions) or "none"
+    print(f"lambda-durable serve: listening on {server.url} (functions: {names}; {where}"
           f"{'; --skip-time' if args.skip_time else ''})", file=sys.stderr, flush=True)
     try:
         server.serve_forever()
@@ -106,6 +134,67 @@ def _serve(args: argparse.Namespace, load_handler: Callable[[str], Any], error: 
         server.service.close()
         server._httpd.server_close()
     return 0
+
+
+def _store_command(
+    args: argparse.Namespace, load_handler: Callable[[str], Any], error: type[Exception]
+) -> int:
+    """``history`` or ``callback`` on a store: read it, or answer the callback and continue the
+    run it belongs to (driven here, waits on the virtual clock, as ``run`` does)."""
+    from ..cli import _report, format_history_table, open_store
+    from ..testing.errors import DurableServiceError
+    from ..testing.runner import execution_result
+    from ..testing.service import LocalDurableService
+
+    service = LocalDurableService()
+    store = open_store(args.store)
+    try:
+        service.attach_store(store, lambda spec: load_handler(spec)[0])
+        if args.command == "history":
+            try:
+                events = service.get_history(args.arn)
+            except DurableServiceError:
+                known = ", ".join(service.executions) or "none"
+                raise error(f"no execution {args.arn} in {args.store} (executions: {known})") from None
+            if args.as_json:
+                print(json.dumps(events, default=str, indent=2))
+            else:
+                print(format_history_table(events))
+            return 0
+        entry = service.callbacks.get(args.callback_id)
+        if entry is None:
+            raise error(f"no callback {args.callback_id} in {args.store}")
+        try:
+            if args.action == "succeed":
+                if args.result is not None:
+                    try:
+                        json.loads(args.result)
+                    except ValueError as exc:
+                        raise error(f"--result is not valid JSON: {exc}") from None
+                service.send_callback_success(args.callback_id, args.result)
+            elif args.action == "fail":
+                failure = {k: v for k, v in (("ErrorType", args.error_type),
+                                             ("ErrorMessage", args.error_message)) if v is not None}
+                service.send_callback_failure(args.callback_id, failure)
+            else:
+                service.send_callback_heartbeat(args.callback_id)
+                return 0
+        except DurableServiceError as exc:
+            raise error(f"{exc.code}: {exc}") from None
+        root = entry[0]
+        while root.parent is not None:
+            root = root.parent
+        if root.running and root.handler is None:
+            raise error(f"cannot continue {root.arn}: the store does not say which handler runs it")
+        if root.running:
+            service.drive(root, stop_on_unanswered_callback=True)
+        report_args = argparse.Namespace(as_json=False, history=False, store=args.store)
+        return _report(report_args, execution_result(service, root), sys.stdout, [], [])
+    finally:
+        service.close()
+        with service.lock:
+            store.close()
+            service.store = None
 
 
 def _client(endpoint_url: str) -> Any:

@@ -16,6 +16,9 @@ GetDurableExecution                        GET     /2025-12-01/durable-execution
 GetDurableExecutionHistory                 GET     /2025-12-01/durable-executions/{arn}/history
 ListDurableExecutionsByFunction            GET     /2025-12-01/functions/{FunctionName}/durable-executions
 StopDurableExecution                       POST    /2025-12-01/durable-executions/{arn}/stop
+PauseDurableExecution                      POST    /2025-12-01/durable-executions/{arn}/pause
+ResumeDurableExecution                     POST    /2025-12-01/durable-executions/{arn}/resume
+DeleteDurableExecution                     DELETE  /2025-12-01/durable-executions/{arn}
 SendDurableExecutionCallbackSuccess        POST    /2025-12-01/durable-execution-callbacks/{id}/succeed
 SendDurableExecutionCallbackFailure        POST    /2025-12-01/durable-execution-callbacks/{id}/fail
 SendDurableExecutionCallbackHeartbeat      POST    /2025-12-01/durable-execution-callbacks/{id}/heartbeat
@@ -31,8 +34,15 @@ Time: by default every timer follows the wall clock. ``skip_time=True`` lets the
 execution chooses itself (waits, retry delays, wait_for_condition delays) elapse at once, while
 callback timeouts keep following the wall clock (an outside caller may still answer).
 
-Not implemented (yet): a persistent store (executions live in memory and are lost when the
-server stops), Pause/Resume/DeleteDurableExecution.
+Pause, resume and delete follow :meth:`LocalDurableService.pause_execution`,
+:meth:`~LocalDurableService.resume_execution` and :meth:`~LocalDurableService.delete_execution`
+(202; ``ExecutionTimeoutPaused`` defaults to true, as in the API); a paused execution shows
+``Status`` ``PAUSING``/``PAUSED`` with ``PauseDetails`` in GetDurableExecution and in listings.
+
+Store: in memory by default; :meth:`DurableHttpServer.attach_store` keeps executions in a
+:class:`~lambda_durable.testing.sqlite_store.SqliteExecutionStore`, saved before each call is
+acknowledged, so a server killed at any moment and started again on the same store continues
+its running executions.
 """
 from __future__ import annotations
 
@@ -43,7 +53,7 @@ import sys
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..limits import INVOKE_PAYLOAD_LIMIT_BYTES
@@ -59,6 +69,9 @@ from ..testing.errors import (
 )
 from ..testing.service import LocalDurableService, _resolve_function_name, is_durable_handler
 from ..testing.store import ExecutionStatus, LambdaContext
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..testing.sqlite_store import SqliteExecutionStore
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9014
@@ -199,6 +212,7 @@ class DurableHttpServer:
         self.handler_transport = handler_transport
         self._functions: dict[str, tuple[Callable[..., Any], bool]] = {}
         self._drivers: dict[str, threading.Thread] = {}
+        self._restored: list[Any] = []  # running executions from the store, to drive at start
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._httpd = ThreadingHTTPServer((host, port), _handler_class(self))
@@ -213,17 +227,41 @@ class DurableHttpServer:
             host = f"[{host}]"
         return f"http://{host}:{port}"
 
-    def register_function(self, name: str, handler: Callable[..., Any]) -> None:
-        """Make ``handler`` invokable as ``name`` (durable handlers start durable executions)."""
+    def register_function(
+        self, name: str, handler: Callable[..., Any], spec: str | None = None
+    ) -> None:
+        """Make ``handler`` invokable as ``name`` (durable handlers start durable executions);
+        ``spec`` (``FILE.py:HANDLER``) is kept in the store, if any."""
         durable = is_durable_handler(handler)
         self._functions[name] = (handler, durable)
         self.service.register_function(
-            name, handler, durable=durable, execution_timeout=self.execution_timeout
+            name, handler, durable=durable, execution_timeout=self.execution_timeout, spec=spec
         )
+
+    def attach_store(
+        self,
+        store: SqliteExecutionStore,
+        load_handler: Callable[[str], Callable[..., Any]] | None = None,
+    ) -> int:
+        """Keep executions in ``store`` (:meth:`LocalDurableService.attach_store`); the running
+        executions it holds continue (re-invoked) once the server starts. Register the functions
+        first. Returns how many running executions will continue."""
+        restored = self.service.attach_store(store, load_handler)
+        roots = [ex for ex in restored if ex.parent is None]
+        for ex in roots:
+            ex.background = True
+        self._restored.extend(roots)
+        return len(roots)
+
+    def _start_restored(self) -> None:
+        restored, self._restored = self._restored, []
+        for execution in restored:
+            self._spawn_driver(execution)
 
     def start(self) -> "DurableHttpServer":
         """Serve in a background thread; returns self."""
         self._install_handler_client()
+        self._start_restored()
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, name="lambda-durable-http", daemon=True
         )
@@ -233,6 +271,7 @@ class DurableHttpServer:
     def serve_forever(self) -> None:
         """Serve in the calling thread until :meth:`close` (or KeyboardInterrupt)."""
         self._install_handler_client()
+        self._start_restored()
         self._httpd.serve_forever()
 
     def close(self) -> None:
@@ -320,12 +359,7 @@ class DurableHttpServer:
                 tenant_id=headers.get("X-Amz-Tenant-Id"),
             )
             execution.background = True
-        thread = threading.Thread(
-            target=self._drive, args=(execution,), name=f"lambda-durable-drive-{name}", daemon=True
-        )
-        with self._lock:
-            self._drivers[execution.arn] = thread
-        thread.start()
+        thread = self._spawn_driver(execution)
         out_headers = {
             "X-Amz-Durable-Execution-Arn": execution.arn,
             "X-Amz-Executed-Version": "$LATEST",
@@ -346,6 +380,21 @@ class DurableHttpServer:
             "errorMessage": error.get("ErrorMessage") or f"The execution ended {status.value}",
         }
         return 200, out_headers, json.dumps(payload).encode("utf-8")
+
+    def _spawn_driver(self, execution: Any) -> threading.Thread:
+        thread = threading.Thread(
+            target=self._drive, args=(execution,), name=f"lambda-durable-drive-{execution.name}",
+            daemon=True,
+        )
+        with self._lock:
+            self._drivers[execution.arn] = thread
+        thread.start()
+        return thread
+
+    def forget_driver(self, arn: str) -> None:
+        """Drop the driver thread record of execution ``arn`` (deleted)."""
+        with self._lock:
+            self._drivers.pop(arn, None)
 
     def _drive(self, execution: Any) -> None:
         try:
@@ -393,7 +442,7 @@ class DurableHttpServer:
                 ex
                 for ex in self.service.executions.values()
                 if ex.function_name == bare
-                and (not statuses or ex.status.value in statuses)
+                and (not statuses or ex.api_status in statuses)
                 and (name is None or ex.name == name)
                 and (after is None or ex.start >= after)
                 and (before is None or ex.start <= before)
@@ -405,7 +454,7 @@ class DurableHttpServer:
                     "DurableExecutionArn": ex.arn,
                     "DurableExecutionName": ex.name,
                     "FunctionArn": f"{ex.function_arn}:$LATEST",
-                    "Status": ex.status.value,
+                    "Status": ex.api_status,
                     "StartTimestamp": ex.start,
                 }
                 if ex.end is not None:
@@ -532,10 +581,29 @@ def _handler_class(server: DurableHttpServer) -> type[BaseHTTPRequestHandler]:
             if rest[:1] == ["durable-executions"] and len(rest) in (2, 3):
                 arn = rest[1]
                 action = rest[2] if len(rest) == 3 else None
-                if action is None:
+                if action is None and method == "DELETE":
+                    deleted = service.delete_execution(arn)
+                    server.forget_driver(arn)
+                    self._send_json({"DeletionRequestTimestamp": deleted}, 202)
+                elif action is None:
                     expect("GET")
                     include = _bool_param(query, "IncludeExecutionData", True)
                     self._send_json(service.describe_execution(arn, include))
+                elif action in ("pause", "resume"):
+                    expect("POST")
+                    request = _json_body(body)
+                    if action == "pause":
+                        service.pause_execution(
+                            arn,
+                            request.get("Reason"),
+                            request.get("ExecutionTimeoutPaused", True),
+                            request.get("ClientToken"),
+                        )
+                    else:
+                        service.resume_execution(
+                            arn, request.get("Reason"), request.get("ClientToken")
+                        )
+                    self._send(202, b"")
                 elif action == "checkpoint":
                     expect("POST")
                     request = _json_body(body)

@@ -1,6 +1,7 @@
 """lambda_durable.testing: an in-process durable execution service and a test runner for it.
 
-- :class:`DurableFunctionTestRunner` (``runner``): the official testing SDK's runner API.
+- :class:`DurableFunctionTestRunner` (``runner``): the official testing SDK's runner API;
+  :class:`DurableFunctionCloudTestRunner` (``cloud``) the same for a deployed function (boto3).
 - :class:`LocalDurableService` (``service``): the emulated service (checkpoint/state APIs with the
   service's validation, history, timers on a virtual clock, callbacks, chained invokes).
 - ``history``: event building; ``clock``: the virtual clock; ``operations``: typed operation views.
@@ -31,6 +32,7 @@ from .runner import (
     DEFAULT_CHILD_RETENTION_PERIOD_DAYS,
     DEFAULT_MAX_INVOCATION_PAGE_BYTES,
     DurableChildContextTestRunner,
+    DurableFunctionCloudTestRunner,
     DurableFunctionTestResult,
     DurableFunctionTestRunner,
     ExecutionHistory,
@@ -55,6 +57,7 @@ __all__ = [
     "ContextOperation",
     "DriveOutcome",
     "DurableChildContextTestRunner",
+    "DurableFunctionCloudTestRunner",
     "DurableFunctionTestResult",
     "DurableFunctionTestRunner",
     "DurableFunctionsTestError",

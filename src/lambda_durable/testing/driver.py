@@ -59,6 +59,8 @@ class DriveOutcome:
     BLOCKED = "BLOCKED"
     #: the service was closed
     CLOSED = "CLOSED"
+    #: synchronous drive: nothing can happen until a paused execution of the tree is resumed
+    PAUSED = "PAUSED"
 
 
 def _error_from_exception(exc: BaseException) -> dict[str, Any]:
@@ -237,9 +239,12 @@ class DriverMixin:
         ``wall_clock=False`` (synchronous run): callback timeouts elapse on the virtual clock;
         when nothing can happen without an answer to an open callback that has no timeout (or any
         open callback, with ``stop_on_unanswered_callback``) returns
-        :attr:`DriveOutcome.BLOCKED` at once. ``wall_clock=True`` (background run): callback
+        :attr:`DriveOutcome.BLOCKED` at once, and when nothing can happen until a paused
+        execution of the tree is resumed, :attr:`DriveOutcome.PAUSED` (the timers of paused
+        executions are left for later). ``wall_clock=True`` (background run): callback
         timeouts follow the wall clock and the driver waits (on a condition, no polling) for
-        callbacks, :meth:`advance_time` or :meth:`close`. Returns a :class:`DriveOutcome` value.
+        callbacks, resumes, :meth:`advance_time` or :meth:`close`. Returns a
+        :class:`DriveOutcome` value.
         """
         with self.lock:
             if execution.driven:
@@ -250,6 +255,7 @@ class DriverMixin:
             while True:
                 with self.cond:
                     step = self._next_step(execution, wall_clock, stop_on_unanswered_callback)
+                    self._commit()
                 if isinstance(step, str):
                     return step
                 step()
@@ -282,9 +288,15 @@ class DriverMixin:
                     op_id = ex.pending_dispatch.pop(0)
                     return lambda ex=ex, op_id=op_id: self._dispatch_invoke(ex, op_id, root)
             for ex in tree:
-                if ex.running and ex.needs_invoke:
+                if ex.running and ex.needs_invoke and ex.pause is None:
                     return lambda ex=ex: self._invoke(ex, root)
-            timers = [t for ex in tree if ex.running for t in ex.timers.values()]
+            paused = any(ex.running and ex.pause is not None for ex in tree)
+            timers = [
+                t
+                for ex in tree
+                if ex.running and (wall_clock or ex.pause is None)  # sync: paused ones wait
+                for t in ex.timers.values()
+            ]
             if self.skip_time:
                 # Skip the clock to the next timer that may elapse without the outside world:
                 # any timer, or only non-callback ones when callback deadlines are protected
@@ -305,8 +317,10 @@ class DriverMixin:
                 until_deadline = max(0.0, nearest_deadline - time.monotonic())
                 wait_for = until_deadline if wait_for is None else min(wait_for, until_deadline)
             if not wall_clock and not wall_timers:
-                # synchronous drive: only a callback answer could move on, and nothing scripted
-                # will give one
+                # synchronous drive: only a resume or a callback answer could move on, and
+                # nothing scripted will give one
+                if paused:
+                    return DriveOutcome.PAUSED
                 if any(ex.open_callbacks for ex in tree):
                     root.blocked = True
                     return DriveOutcome.BLOCKED
@@ -314,6 +328,7 @@ class DriverMixin:
                 continue
             if wait_for is not None and wait_for <= 0:
                 continue
+            self._commit()
             self.cond.wait(wait_for)
 
     def _fail_stuck(self, root: LocalExecution) -> None:
@@ -334,6 +349,7 @@ class DriverMixin:
                 for timer in ex.timers.values():
                     if timer.is_callback:
                         timer.due += gap
+                        self._touch(ex)
 
     # -- invoking handlers ------------------------------------------------------------------------
 
@@ -341,7 +357,7 @@ class DriverMixin:
         """One invocation of ``ex``'s handler, an execution of ``root``'s tree (called without the
         lock). The handler runs on a worker thread; see the module docstring for timeouts."""
         with self.lock:
-            if not ex.running:
+            if not ex.running or ex.pause is not None:  # paused since the driver chose it
                 return
             token = new_token()
             ex.token = token
@@ -400,6 +416,7 @@ class DriverMixin:
                     request_id,
                 )
                 self._check_execution_deadlines(root.tree())
+                self._settle_pause(ex)
             return
         if outcome == _CallOutcome.INVOCATION_TIMED_OUT:
             failure = _task_timed_out_error(request_id, self.invocation_timeout)
@@ -418,6 +435,7 @@ class DriverMixin:
             failure = None
         with self.cond:
             self._complete_invocation(ex, call.value, failure, start, request_id)
+            self._settle_pause(ex)
         if (
             call.exit_code is None
             and call.error is not None
@@ -489,6 +507,7 @@ class DriverMixin:
         if failure is not None:
             details["Error"] = error_payload(failure)
         ex.history.append(INVOCATION_COMPLETED, details["EndTimestamp"], details)
+        self._touch(ex)
         self.cond.notify_all()
 
     def _complete_invocation(

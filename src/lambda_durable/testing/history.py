@@ -44,6 +44,8 @@ CALLBACK_SUCCEEDED = "CallbackSucceeded"
 CALLBACK_FAILED = "CallbackFailed"
 CALLBACK_TIMED_OUT = "CallbackTimedOut"
 INVOCATION_COMPLETED = "InvocationCompleted"
+EXECUTION_PAUSED = "ExecutionPaused"
+EXECUTION_RESUMED = "ExecutionResumed"
 
 #: Event types that end an execution.
 TERMINAL_EXECUTION_EVENTS = frozenset(
@@ -82,8 +84,12 @@ class History:
 
     __slots__ = ("events", "listener")
 
-    def __init__(self, listener: Callable[[dict], None] | None = None) -> None:
-        self.events: list[dict[str, Any]] = []
+    def __init__(
+        self,
+        listener: Callable[[dict], None] | None = None,
+        events: list[dict[str, Any]] | None = None,
+    ) -> None:
+        self.events: list[dict[str, Any]] = events if events is not None else []
         self.listener = listener
 
     def append(
@@ -236,3 +242,117 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     return value
+
+
+# -- operations rebuilt from events (cloud test runner) -------------------------------------------
+
+#: event type -> (operation type, operation status after it; None = keep, "RETRY?" = STEP outcome
+#: decided by its RetryDetails)
+_EVENT_OPERATION = {
+    EXECUTION_STARTED: ("EXECUTION", "STARTED"),
+    EXECUTION_SUCCEEDED: ("EXECUTION", "SUCCEEDED"),
+    EXECUTION_FAILED: ("EXECUTION", "FAILED"),
+    EXECUTION_TIMED_OUT: ("EXECUTION", "TIMED_OUT"),
+    EXECUTION_STOPPED: ("EXECUTION", "STOPPED"),
+    CONTEXT_STARTED: ("CONTEXT", "STARTED"),
+    CONTEXT_SUCCEEDED: ("CONTEXT", "SUCCEEDED"),
+    CONTEXT_FAILED: ("CONTEXT", "FAILED"),
+    WAIT_STARTED: ("WAIT", "STARTED"),
+    WAIT_SUCCEEDED: ("WAIT", "SUCCEEDED"),
+    WAIT_CANCELLED: ("WAIT", "CANCELLED"),
+    STEP_STARTED: ("STEP", "STARTED"),
+    STEP_SUCCEEDED: ("STEP", "SUCCEEDED"),
+    STEP_FAILED: ("STEP", "FAILED"),
+    CHAINED_INVOKE_STARTED: ("CHAINED_INVOKE", "STARTED"),
+    CHAINED_INVOKE_SUCCEEDED: ("CHAINED_INVOKE", "SUCCEEDED"),
+    CHAINED_INVOKE_FAILED: ("CHAINED_INVOKE", "FAILED"),
+    CHAINED_INVOKE_TIMED_OUT: ("CHAINED_INVOKE", "TIMED_OUT"),
+    CHAINED_INVOKE_STOPPED: ("CHAINED_INVOKE", "STOPPED"),
+    CALLBACK_STARTED: ("CALLBACK", "STARTED"),
+    CALLBACK_SUCCEEDED: ("CALLBACK", "SUCCEEDED"),
+    CALLBACK_FAILED: ("CALLBACK", "FAILED"),
+    CALLBACK_TIMED_OUT: ("CALLBACK", "TIMED_OUT"),
+}
+_DETAILS_KEY = {
+    "EXECUTION": "ExecutionDetails",
+    "CONTEXT": "ContextDetails",
+    "STEP": "StepDetails",
+    "WAIT": "WaitDetails",
+    "CALLBACK": "CallbackDetails",
+    "CHAINED_INVOKE": "ChainedInvokeDetails",
+}
+#: Id given to the EXECUTION operation when the events do not name it
+EXECUTION_OPERATION_ID = "execution"
+
+
+def operations_from_events(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The operations (``Operation`` wire dicts, in start order) that a history describes, as
+    far as events tell: Id/Name/ParentId/SubType, Type, Status, Start/EndTimestamp and the
+    details (results and errors as present in the events: absent when the history was fetched
+    without execution data). A STEP whose last event scheduled a retry is ``PENDING`` with
+    ``NextAttemptTimestamp``; ``InvocationCompleted``, ``ExecutionPaused`` and
+    ``ExecutionResumed`` describe no operation. The EXECUTION operation takes the Id of
+    ``ExecutionStarted`` (:data:`EXECUTION_OPERATION_ID` when it has none). Unknown event types
+    are skipped."""
+    operations: dict[str, dict[str, Any]] = {}
+    execution_id = EXECUTION_OPERATION_ID
+    for event in events:
+        event_type = event.get("EventType")
+        entry = _EVENT_OPERATION.get(event_type)  # type: ignore[arg-type]
+        if entry is None:
+            continue
+        kind, status = entry
+        timestamp = event.get("EventTimestamp")
+        event_details = event.get(f"{event_type}Details") or {}
+        if kind == "EXECUTION":
+            if event_type == EXECUTION_STARTED and event.get("Id"):
+                execution_id = event["Id"]
+            op_id = execution_id
+        else:
+            op_id = event.get("Id")
+            if not op_id:
+                continue
+        op = operations.get(op_id)
+        if op is None:
+            op = operations[op_id] = {"Id": op_id, "Type": kind, "StartTimestamp": timestamp}
+            if kind != "EXECUTION":
+                for key in ("ParentId", "Name", "SubType"):
+                    if event.get(key) is not None:
+                        op[key] = event[key]
+        details: dict[str, Any] = op.setdefault(_DETAILS_KEY[kind], {})
+        if kind == "STEP":
+            retry = event_details.get("RetryDetails") or {}
+            if retry.get("CurrentAttempt") is not None:
+                details["Attempt"] = retry["CurrentAttempt"]
+            delay = retry.get("NextAttemptDelaySeconds")
+            if event_type != STEP_STARTED and delay is not None and timestamp is not None:
+                status = "PENDING"
+                details["NextAttemptTimestamp"] = timestamp + datetime.timedelta(seconds=delay)
+            else:
+                details.pop("NextAttemptTimestamp", None)
+            details.setdefault("Attempt", 0)
+        op["Status"] = status
+        if status not in ("STARTED", "PENDING"):
+            op["EndTimestamp"] = timestamp
+        if kind == "EXECUTION":  # the execution's result and error are not operation details
+            started_input = event_details.get("Input")
+            if isinstance(started_input, Mapping) and started_input.get("Payload") is not None:
+                details["InputPayload"] = started_input["Payload"]
+            continue
+        result = event_details.get("Result")
+        if isinstance(result, Mapping) and result.get("Payload") is not None:
+            details["Result"] = result["Payload"]
+            details.pop("Error", None)
+        error = event_details.get("Error")
+        if isinstance(error, Mapping) and isinstance(error.get("Payload"), Mapping):
+            details["Error"] = dict(error["Payload"])
+            details.pop("Result", None)
+        if event_type == WAIT_STARTED and event_details.get("ScheduledEndTimestamp") is not None:
+            details["ScheduledEndTimestamp"] = event_details["ScheduledEndTimestamp"]
+        if event_type == CALLBACK_STARTED and event_details.get("CallbackId") is not None:
+            details["CallbackId"] = event_details["CallbackId"]
+    for op in operations.values():
+        key = _DETAILS_KEY[op["Type"]]
+        if not op.get(key) and op["Type"] != "STEP":
+            op.pop(key, None)
+    return list(operations.values())

@@ -31,6 +31,8 @@ that is not JSON and a run after :meth:`~DurableFunctionTestRunner.close` raise 
 from __future__ import annotations
 
 import json
+import math
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -38,7 +40,12 @@ from typing import Any, Callable, Mapping, cast
 
 from ..lambda_service import ErrorObject, InvocationStatus
 from .errors import DurableFunctionsTestError
-from .history import CALLBACK_STARTED, INVOCATION_COMPLETED
+from .history import (
+    CALLBACK_STARTED,
+    INVOCATION_COMPLETED,
+    copy_events,
+    operations_from_events,
+)
 from .operations import (
     OPERATION_FACTORIES,
     CallbackOperation,
@@ -52,12 +59,20 @@ from .operations import (
     create_operation,
 )
 from .service import (
+    DriveOutcome,
     LocalDurableService,
     OpenCallback,
+    callback_answer_name,
+    collect_open_callbacks,
     is_durable_handler,
     require_durable_handler,
 )
-from .store import DEFAULT_MAX_INVOCATION_PAGE_BYTES, ExecutionStatus, LocalExecution
+from .store import (
+    DEFAULT_MAX_INVOCATION_PAGE_BYTES,
+    ExecutionStatus,
+    LocalExecution,
+    copy_operation,
+)
 
 __all__ = [
     "DEFAULT_CHILD_EXECUTION_TIMEOUT_SECONDS",
@@ -66,6 +81,7 @@ __all__ = [
     "CallbackOperation",
     "ContextOperation",
     "DurableChildContextTestRunner",
+    "DurableFunctionCloudTestRunner",
     "DurableFunctionTestResult",
     "DurableFunctionTestRunner",
     "ExecutionHistory",
@@ -113,6 +129,88 @@ class DurableFunctionTestResult:
     execution_arn: str | None = None
     open_callbacks: list[OpenCallback] = field(default_factory=list)
 
+    @classmethod
+    def create(cls, execution: LocalExecution) -> DurableFunctionTestResult:
+        """The result of a local-service execution as it is now (call it under the service lock
+        while the execution may still change): SUCCEEDED with its result, FAILED with its error
+        (timed-out and stopped executions included), PENDING while it runs (paused or not), with
+        its open callbacks (those of running chained children included) in ``open_callbacks``
+        and, as a JSON list of ``{"name", "callback_id"}``, in ``result``.
+        ``execution_status`` is the status the API shows (``PAUSED``, ...)."""
+        operations = build_operation_tree(
+            [copy_operation(op) for op in execution.operations.values()]
+        )
+        common: dict[str, Any] = {
+            "operations": operations,
+            "execution_status": ExecutionStatus(execution.api_status),
+            "history": copy_events(execution.history.events),
+            "execution_arn": execution.arn,
+        }
+        if execution.running:
+            open_callbacks = collect_open_callbacks(execution)
+            return cls(
+                status=InvocationStatus.PENDING,
+                result=_callback_listing(open_callbacks),
+                open_callbacks=open_callbacks,
+                **common,
+            )
+        if execution.status is ExecutionStatus.SUCCEEDED:
+            return cls(status=InvocationStatus.SUCCEEDED, result=execution.result, **common)
+        return cls(
+            status=InvocationStatus.FAILED,
+            error=ErrorObject.from_dict(execution.error or {}),
+            **common,
+        )
+
+    @classmethod
+    def from_execution_history(
+        cls, execution_response: Mapping[str, Any], history_response: Any
+    ) -> DurableFunctionTestResult:
+        """The result of an execution described by the durable APIs (the cloud runner's way).
+
+        ``execution_response``: a ``GetDurableExecution`` response (boto3 dict: ``Status``,
+        ``Result``, ``Error``, ``DurableExecutionArn``, ...); ``history_response``: a
+        ``GetDurableExecutionHistory`` response (``{"Events": [...]}``, every page joined) or the
+        list of events. Operations are rebuilt from the events (results only when the history
+        was fetched with ``IncludeExecutionData``). Status: SUCCEEDED; FAILED for FAILED,
+        TIMED_OUT, STOPPED and unknown statuses; PENDING while the execution runs (RUNNING,
+        PAUSING, PAUSED), with the open callbacks as for :meth:`create` (the official runner
+        reports FAILED there)."""
+        if isinstance(history_response, Mapping):
+            events = list(history_response.get("Events") or [])
+        else:
+            events = list(getattr(history_response, "events", history_response) or [])
+        svc_operations = operations_from_events(events)
+        status_text = execution_response.get("Status")
+        try:
+            execution_status: ExecutionStatus | None = ExecutionStatus(status_text)
+        except ValueError:
+            execution_status = ExecutionStatus.FAILED
+        arn = execution_response.get("DurableExecutionArn")
+        common: dict[str, Any] = {
+            "operations": build_operation_tree(svc_operations),
+            "execution_status": execution_status,
+            "history": events,
+            "execution_arn": arn,
+        }
+        if status_text in ("RUNNING", "PAUSING", "PAUSED"):
+            open_callbacks = _open_callbacks_from_history(svc_operations, events, arn)
+            return cls(
+                status=InvocationStatus.PENDING,
+                result=_callback_listing(open_callbacks),
+                open_callbacks=open_callbacks,
+                **common,
+            )
+        if status_text == "SUCCEEDED":
+            return cls(
+                status=InvocationStatus.SUCCEEDED, result=execution_response.get("Result"), **common
+            )
+        return cls(
+            status=InvocationStatus.FAILED,
+            error=ErrorObject.from_dict(execution_response.get("Error") or {}),
+            **common,
+        )
+
     def get_operation_by_name(self, name: str) -> Operation:
         """The first top-level operation named ``name``; raises
         :class:`DurableFunctionsTestError` if there is none."""
@@ -150,6 +248,41 @@ class DurableFunctionTestResult:
         return out
 
 
+def _callback_listing(open_callbacks: list[OpenCallback]) -> str:
+    """The ``result`` of a PENDING test result: JSON ``[{"name", "callback_id"}, ...]``."""
+    return json.dumps([{"name": c.name, "callback_id": c.callback_id} for c in open_callbacks])
+
+
+def _open_callbacks_from_history(
+    svc_operations: list[dict[str, Any]], events: list[Mapping[str, Any]], arn: str | None
+) -> list[OpenCallback]:
+    """The callbacks still open in operations rebuilt from a history (timeouts from their
+    ``CallbackStarted`` events)."""
+    by_id = {op["Id"]: op for op in svc_operations}
+    timeouts = {
+        event.get("Id"): event.get("CallbackStartedDetails") or {}
+        for event in events
+        if event.get("EventType") == CALLBACK_STARTED
+    }
+    out = []
+    for op in svc_operations:
+        if op["Type"] != "CALLBACK" or op["Status"] != "STARTED":
+            continue
+        started = timeouts.get(op["Id"], {})
+        out.append(
+            OpenCallback(
+                name=callback_answer_name(by_id, op),
+                callback_id=(op.get("CallbackDetails") or {}).get("CallbackId", ""),
+                operation_id=op["Id"],
+                operation_name=op.get("Name"),
+                execution_arn=arn or "",
+                timeout_seconds=started.get("Timeout") or 0,
+                heartbeat_timeout_seconds=started.get("HeartbeatTimeout") or 0,
+            )
+        )
+    return out
+
+
 class DurableFunctionTestRunner:
     """Runs a durable handler on an in-process :class:`LocalDurableService`.
 
@@ -167,7 +300,12 @@ class DurableFunctionTestRunner:
             handler still running then is abandoned, the invocation is recorded as failed
             (``Sandbox.Timedout``) and the handler invoked again (5 failed invocations in a row
             fail the execution).
-        store: only ``None`` (in-memory) is supported.
+        store: ``None`` (default): executions live in memory. A
+            :class:`~lambda_durable.testing.sqlite_store.SqliteExecutionStore` or a database path:
+            executions are kept there (saved before each call is acknowledged) and those it
+            already holds are taken back (running ones continue through :meth:`wait_for_result`;
+            root executions without a recorded handler get this runner's ``handler``). A store
+            opened from a path is closed by :meth:`close`.
         skip_time: skip virtual time to the next timer (default); False waits for real.
         region: used in ARNs and Lambda contexts.
 
@@ -179,6 +317,9 @@ class DurableFunctionTestRunner:
             even when it has a timeout (instead of letting the timeout elapse virtually).
         omit_completed_children: leave children of completed contexts out of the handler's
             state (service behaviour; default True).
+        handler_spec: ``FILE.py:HANDLER`` the handler was loaded from, kept with the executions
+            in a ``store`` so another process can load the handler and continue them (the CLI's
+            ``run --store``).
     """
 
     def __init__(
@@ -195,10 +336,10 @@ class DurableFunctionTestRunner:
         on_event: Callable[[dict], None] | None = None,
         stop_on_unanswered_callback: bool = False,
         omit_completed_children: bool = True,
+        handler_spec: str | None = None,
     ) -> None:
-        if store is not None:
-            raise ValueError("lambda_durable's local service keeps executions in memory; store must be None")
         require_durable_handler(handler)
+        self._handler_spec = handler_spec
         self.handler = handler
         self.poll_interval = poll_interval
         self._execution_timeout = execution_timeout
@@ -212,6 +353,18 @@ class DurableFunctionTestRunner:
             skip_time=skip_time,
         )
         self._threads: list[threading.Thread] = []
+        self._own_store = None
+        if store is not None:
+            from .sqlite_store import SqliteExecutionStore
+
+            if not isinstance(store, SqliteExecutionStore):
+                if not isinstance(store, (str, os.PathLike)):
+                    raise TypeError(
+                        "store must be a lambda_durable.testing.sqlite_store.SqliteExecutionStore "
+                        f"or a database path, got {type(store).__name__}"
+                    )
+                store = self._own_store = SqliteExecutionStore(store)
+            self.service.attach_store(store, default_handler=handler)
 
     # -- registration ---------------------------------------------------------------------------
 
@@ -277,6 +430,10 @@ class DurableFunctionTestRunner:
             if thread is not threading.current_thread():
                 thread.join(timeout=10)
         self._threads.clear()
+        if self._own_store is not None:
+            with self.service.lock:
+                self._own_store.close()
+                self.service.store = None
 
     # -- running ---------------------------------------------------------------------------------
 
@@ -314,6 +471,7 @@ class DurableFunctionTestRunner:
             execution_timeout=effective,
             tenant_id=tenant_id,
             on_event=self._on_event,
+            handler_spec=self._handler_spec,
         )
 
     def run(
@@ -390,61 +548,121 @@ class DurableFunctionTestRunner:
     def wait_for_result(self, execution_arn: str, timeout: int = 60) -> DurableFunctionTestResult:
         """The result once the execution has ended (``timeout``: wall-clock seconds; raises
         :class:`TimeoutError`). An execution left PENDING by :meth:`run` is driven on in this
-        thread (it may return PENDING again)."""
+        thread (it may return PENDING again, at unanswered callbacks); while it is paused this
+        waits (on a condition) for :meth:`resume_execution` from another thread."""
         service = self.service
         execution = service.get_execution(execution_arn)
         deadline = time.monotonic() + timeout
+        while True:
+            with service.cond:
+                drive_here = (
+                    execution.running
+                    and not execution.background
+                    and not execution.driven
+                    and execution.parent is None
+                )
+                while not drive_here and execution.running:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or service.closed:
+                        raise TimeoutError("Execution did not complete within timeout")
+                    service.cond.wait(remaining)
+            if not drive_here:
+                return self._result(execution)
+            outcome = service.drive(execution, stop_on_unanswered_callback=self._stop_on_unanswered)
+            if outcome != DriveOutcome.PAUSED:
+                return self._result(execution)
+            self._wait_for_resume(execution, deadline)
+
+    def _wait_for_resume(self, root: LocalExecution, deadline: float) -> None:
+        """Wait (on the service condition) until no execution of ``root``'s tree is paused, the
+        root has ended, or an execution deadline of the tree passes (the next drive times it
+        out); :class:`TimeoutError` at ``deadline`` (monotonic seconds)."""
+        service = self.service
         with service.cond:
-            drive_here = (
-                execution.running
-                and not execution.background
-                and not execution.driven
-                and execution.parent is None
-            )
-            while not drive_here and execution.running:
-                remaining = deadline - time.monotonic()
+            while root.running:
+                tree = root.tree()
+                if not any(ex.pause is not None for ex in tree):
+                    return
+                now = time.monotonic()
+                nearest = min(
+                    (ex.wall_deadline for ex in tree if ex.wall_deadline is not None),
+                    default=math.inf,
+                )
+                if nearest <= now:
+                    return
+                remaining = deadline - now
                 if remaining <= 0 or service.closed:
-                    raise TimeoutError("Execution did not complete within timeout")
+                    raise TimeoutError(
+                        f"Execution did not complete within timeout: {root.arn} is paused"
+                    )
+                service.cond.wait(min(remaining, nearest - now))
+
+    # -- pause and resume ------------------------------------------------------------------------
+
+    def pause_execution(self, execution_arn: str, timeout: float = 60) -> None:
+        """Pause an execution (``PauseDurableExecution``, execution timeout paused too) and wait
+        until the pause has taken effect and no invocation of it runs.
+
+        A running invocation is not interrupted: its next checkpoint is applied and answered
+        without a token, so the SDK ends it with PENDING (or it ends first). While paused no
+        invocation starts; waits, retry timers and callbacks still complete. A repeated call
+        leaves the pause as it is and waits again; an execution that has ended is left as it is.
+        If the wait times out the pause stays requested. Do not call it from the handler's own
+        code (the invocation could not end while it waits); call
+        ``runner.service.pause_execution(arn)`` there, which does not wait.
+
+        Args:
+            execution_arn: the execution to pause (any execution of this runner).
+            timeout: most wall-clock seconds to wait (finite, > 0).
+
+        Raises:
+            ResourceNotFoundException: unknown ARN.
+            ValueError: ``timeout`` is not a finite positive number.
+            TimeoutError: the pause did not take effect within ``timeout``.
+        """
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, (int, float))
+            or not math.isfinite(timeout)
+            or timeout <= 0
+        ):
+            raise ValueError(f"timeout must be a finite positive number of seconds, got {timeout!r}")
+        service = self.service
+        deadline = time.monotonic() + timeout
+        with service.cond:
+            execution = service.get_execution(execution_arn)
+            if execution.running and execution.pause is None:
+                service.pause_execution(execution_arn)
+            while (
+                execution.running
+                and execution.pause is not None
+                and (not execution.pause["effective"] or execution.invoking)
+            ):
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError(
+                        f"Execution {execution_arn} did not pause within {timeout:g} seconds "
+                        "(the pause request stays)"
+                    )
                 service.cond.wait(remaining)
-        if drive_here:
-            service.drive(execution, stop_on_unanswered_callback=self._stop_on_unanswered)
-        return self._result(execution)
+
+    def resume_execution(self, execution_arn: str) -> None:
+        """Resume a paused execution (``ResumeDurableExecution``): it is invoked again if the
+        pause interrupted an invocation or an operation completed meanwhile (a background run
+        goes on by itself; after :meth:`run` returned PENDING, call :meth:`wait_for_result`).
+        An execution that is not paused, or has ended, is left as it is.
+
+        Raises:
+            ResourceNotFoundException: unknown ARN.
+        """
+        service = self.service
+        with service.cond:
+            execution = service.get_execution(execution_arn)
+            if execution.running and execution.pause is not None:
+                service.resume_execution(execution_arn)
 
     def _result(self, execution: LocalExecution) -> DurableFunctionTestResult:
-        service = self.service
-        with service.lock:
-            operations = build_operation_tree(service.operations(execution.arn))
-            history = service.get_history(execution.arn, include_execution_data=True)
-            status = execution.status
-            if status is ExecutionStatus.RUNNING:
-                open_callbacks = service.open_callbacks(execution)
-                listing = [{"name": c.name, "callback_id": c.callback_id} for c in open_callbacks]
-                return DurableFunctionTestResult(
-                    status=InvocationStatus.PENDING,
-                    operations=operations,
-                    result=json.dumps(listing),
-                    execution_status=status,
-                    history=history,
-                    execution_arn=execution.arn,
-                    open_callbacks=open_callbacks,
-                )
-            if status is ExecutionStatus.SUCCEEDED:
-                return DurableFunctionTestResult(
-                    status=InvocationStatus.SUCCEEDED,
-                    operations=operations,
-                    result=execution.result,
-                    execution_status=status,
-                    history=history,
-                    execution_arn=execution.arn,
-                )
-            return DurableFunctionTestResult(
-                status=InvocationStatus.FAILED,
-                operations=operations,
-                error=ErrorObject.from_dict(execution.error or {}),
-                execution_status=status,
-                history=history,
-                execution_arn=execution.arn,
-            )
+        return execution_result(self.service, execution)
 
     # -- callbacks -------------------------------------------------------------------------------
 
@@ -571,3 +789,16 @@ class DurableChildContextTestRunner(DurableFunctionTestRunner):
             return context_function(*args, **kwargs)(context)
 
         super().__init__(handler, skip_time=skip_time)
+
+
+def execution_result(service: LocalDurableService, execution: LocalExecution) -> DurableFunctionTestResult:
+    """The :class:`DurableFunctionTestResult` of ``execution`` as it is now: PENDING (with the
+    open callbacks as its ``result`` listing) while it runs, else its outcome
+    (:meth:`DurableFunctionTestResult.create` under the service lock)."""
+    with service.lock:
+        return DurableFunctionTestResult.create(execution)
+
+
+# The cloud runner lives in its own module (it needs boto3, imported when one is created); it
+# is importable from here as in the official package.
+from .cloud import DurableFunctionCloudTestRunner  # noqa: E402

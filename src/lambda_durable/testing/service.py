@@ -40,13 +40,14 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from ..limits import CALLBACK_RESULT_LIMIT_BYTES, utf8_len
 from .clock import VirtualClock, from_epoch
 from .errors import (
     CallbackTimeoutException,
     InvalidParameterValueException,
+    ResourceConflictException,
     ResourceNotFoundException,
 )
 from .history import (
@@ -59,6 +60,8 @@ from .history import (
     CHAINED_INVOKE_SUCCEEDED,
     CHAINED_INVOKE_TIMED_OUT,
     EXECUTION_FAILED,
+    EXECUTION_PAUSED,
+    EXECUTION_RESUMED,
     EXECUTION_STARTED,
     EXECUTION_STOPPED,
     EXECUTION_SUCCEEDED,
@@ -92,6 +95,9 @@ from .driver import (
     DriveOutcome,
     DriverMixin,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .sqlite_store import SqliteExecutionStore
 
 __all__ = [
     "DriveOutcome",
@@ -249,6 +255,10 @@ class LocalDurableService(DriverMixin):
         self.client = LocalServiceClient(self)
         self._timer_seq = 0
         self._snapshot_seq = 0
+        # persistence (attach_store): executions changed since the last save, ARNs deleted
+        self.store: SqliteExecutionStore | None = None
+        self._unsaved: dict[str, LocalExecution] = {}
+        self._deleted: dict[str, None] = {}
 
     # -- registry -------------------------------------------------------------------------------
 
@@ -260,14 +270,19 @@ class LocalDurableService(DriverMixin):
         durable: bool,
         execution_timeout: float = 120,
         retention_period_days: int = 1,
+        spec: str | None = None,
     ) -> None:
         """Make ``handler`` invokable as ``name`` (chained-invoke target). ``durable`` targets run
         as their own durable execution on this service; others are called once with the decoded
-        payload and a Lambda context, their return value (JSON-encoded) being the result."""
+        payload and a Lambda context, their return value (JSON-encoded) being the result.
+        ``spec`` (``FILE.py:HANDLER``) is where the handler was loaded from: kept in the store, so
+        a later process can load it again to continue the executions."""
         with self.lock:
             self.functions[name] = FunctionRegistration(
-                name, handler, durable, execution_timeout, retention_period_days
+                name, handler, durable, execution_timeout, retention_period_days, spec
             )
+            if self.store is not None and spec is not None:
+                self.store.save_functions(self._function_specs())
 
     def answer_callback(self, name: str, result: str | bytes | None) -> None:
         """Script an answer: every callback that starts with Name ``name`` (or inside a
@@ -311,15 +326,18 @@ class LocalDurableService(DriverMixin):
         execution_timeout: float = 300,
         tenant_id: str | None = None,
         on_event: Callable[[dict], None] | None = None,
+        handler_spec: str | None = None,
     ) -> LocalExecution:
         """Create an execution (``ExecutionStarted`` recorded, first invocation owed) and return it.
 
         ``input_payload`` is the input JSON text (``InputPayload``); ``execution_timeout`` the
         wall-clock seconds it may run before it times out (``ExecutionTimedOut``); ``on_event``
-        is called with each history event as it is appended.
+        is called with each history event as it is appended; ``handler_spec``
+        (``FILE.py:HANDLER``) is kept in the store to load the handler again after a restart.
+        With a store, the execution is saved before this returns.
         """
         with self.lock:
-            return self._create_execution(
+            execution = self._create_execution(
                 handler,
                 input_payload,
                 function_name=function_name,
@@ -328,7 +346,10 @@ class LocalDurableService(DriverMixin):
                 execution_timeout=execution_timeout,
                 tenant_id=tenant_id,
                 on_event=on_event,
+                handler_spec=handler_spec,
             )
+            self._commit()
+            return execution
 
     def _create_execution(
         self,
@@ -343,6 +364,7 @@ class LocalDurableService(DriverMixin):
         on_event=None,
         parent: LocalExecution | None = None,
         parent_op_id: str | None = None,
+        handler_spec: str | None = None,
     ) -> LocalExecution:
         execution_id = str(uuid.uuid4())
         arn_function = _ARN_NAME_CHARS.sub("-", function_name.split(":")[0]) or "function"
@@ -367,6 +389,7 @@ class LocalDurableService(DriverMixin):
             tenant_id=tenant_id,
             parent=parent,
             parent_op_id=parent_op_id,
+            handler_spec=handler_spec,
         )
         if execution_timeout and execution_timeout > 0:
             execution.wall_deadline = time.monotonic() + execution_timeout
@@ -379,6 +402,7 @@ class LocalDurableService(DriverMixin):
         }
         execution.operations[execution_id] = op
         self.executions[arn] = execution
+        self._touch(execution, execution_id)
         if parent is not None:
             parent.children.append(execution)
         execution.history.append(
@@ -406,7 +430,7 @@ class LocalDurableService(DriverMixin):
                 "DurableExecutionName": ex.name,
                 "FunctionArn": f"{ex.function_arn}:$LATEST",
                 "StartTimestamp": ex.start,
-                "Status": ex.status.value,
+                "Status": ex.api_status,
             }
             if include_execution_data:
                 if ex.input_payload is not None:
@@ -418,6 +442,8 @@ class LocalDurableService(DriverMixin):
             if ex.end is not None:
                 out["EndTimestamp"] = ex.end
             out["ExecutionDataIncluded"] = include_execution_data
+            if ex.pause is not None and ex.running:
+                out["PauseDetails"] = _pause_details(ex.pause)
             return out
 
     def get_history(self, arn: str, include_execution_data: bool = True) -> list[dict[str, Any]]:
@@ -436,24 +462,7 @@ class LocalDurableService(DriverMixin):
     def open_callbacks(self, execution: LocalExecution) -> list[OpenCallback]:
         """The callbacks ``execution`` and its running chained children wait on."""
         with self.lock:
-            out = []
-            for ex in execution.tree():
-                for op_id in ex.open_callbacks:
-                    op = ex.operations[op_id]
-                    out.append(
-                        OpenCallback(
-                            name=self._answer_name(ex, op),
-                            callback_id=op["CallbackDetails"]["CallbackId"],
-                            operation_id=op_id,
-                            operation_name=op.get("Name"),
-                            execution_arn=ex.arn,
-                            timeout_seconds=_timer_seconds(ex.timers, op_id, "callback-timeout"),
-                            heartbeat_timeout_seconds=_timer_seconds(
-                                ex.timers, op_id, "callback-heartbeat"
-                            ),
-                        )
-                    )
-            return out
+            return collect_open_callbacks(execution)
 
     def close(self) -> None:
         """Stop every driver at its next step; pending executions stay as they are."""
@@ -467,6 +476,149 @@ class LocalDurableService(DriverMixin):
         self.clock.advance(seconds)
         with self.cond:
             self.cond.notify_all()
+
+    # -- persistence ---------------------------------------------------------------------------
+
+    def attach_store(
+        self,
+        store: SqliteExecutionStore,
+        load_handler: Callable[[str], Callable[..., Any]] | None = None,
+        default_handler: Callable[..., Any] | None = None,
+    ) -> list[LocalExecution]:
+        """Keep this service's executions in ``store`` from now on, first taking back those it
+        holds (call it once, before starting executions; register in-process functions first).
+
+        Every API call that changes an execution saves the change before it returns (see
+        :mod:`~lambda_durable.testing.sqlite_store`). Restored executions get their handler from
+        the function registered under their function name, else by calling ``load_handler``
+        with the ``FILE.py:HANDLER`` spec they were started with, else (root executions only)
+        ``default_handler``; functions registered with a
+        spec are registered again the same way. Running executions are owed an invocation (one
+        in flight when the last process stopped is lost, and replaying is always safe); their
+        checkpoint tokens are void. Returns the restored executions that are still running and
+        have a handler (root executions first), for the caller to drive.
+
+        Raises:
+            RuntimeError: the service already has executions or a store.
+            StoreError: the store cannot be read.
+        """
+        with self.cond:
+            if self.store is not None or self.executions:
+                raise RuntimeError("attach_store() must be called once, on a service with no executions")
+            state = store.load()
+            for name, entry in store.load_functions().items():
+                if name in self.functions or load_handler is None:
+                    continue
+                self.functions[name] = FunctionRegistration(
+                    name, load_handler(entry["spec"]), entry["durable"],
+                    entry["execution_timeout"], entry.get("retention_period_days", 1), entry["spec"],
+                )
+            if state.clock_offset > self.clock.offset:
+                self.clock.advance(state.clock_offset - self.clock.offset)
+            runnable = []
+            for stored in state.executions:
+                ex = self._restore_execution(stored, load_handler, default_handler)
+                if ex.running and ex.handler is not None:
+                    runnable.append(ex)
+            self.store = store
+            return runnable
+
+    def _restore_execution(
+        self,
+        stored: Any,
+        load_handler: Callable[[str], Any] | None,
+        default_handler: Callable[..., Any] | None,
+    ) -> LocalExecution:
+        record = stored.record
+        registration = self.functions.get(record["function_name"])
+        handler = registration.handler if registration is not None and registration.durable else None
+        if handler is None and record.get("handler_spec") and load_handler is not None:
+            handler = load_handler(record["handler_spec"])
+        parent = self.executions.get(record.get("parent_arn") or "")
+        if handler is None and parent is None:
+            handler = default_handler
+        ex = LocalExecution(
+            arn=record["arn"],
+            name=record["name"],
+            execution_id=record["execution_id"],
+            function_name=record["function_name"],
+            handler=handler,  # type: ignore[arg-type]
+            input_payload=record["input_payload"],
+            start=record["start"],
+            timeout_seconds=record["timeout_seconds"],
+            history=History(None, stored.events),
+            account_id=record["account_id"],
+            region=record["region"],
+            tenant_id=record["tenant_id"],
+            status=ExecutionStatus(record["status"]),
+            end=record["end"],
+            result=record["result"],
+            error=record["error"],
+            parent=parent,
+            parent_op_id=record["parent_op_id"],
+            handler_spec=record.get("handler_spec"),
+        )
+        ex.saved_events = len(stored.events)
+        if record.get("deadline") is not None:
+            ex.wall_deadline = time.monotonic() + (record["deadline"] - time.time())
+        if record.get("checkpointed_outcome"):
+            ex.checkpointed_outcome = tuple(record["checkpointed_outcome"])  # type: ignore[assignment]
+        ex.invocations = record.get("invocations", 0)
+        ex.consecutive_failures = record.get("consecutive_failures", 0)
+        ex.pending_dispatch = list(record.get("pending_dispatch") or [])
+        for op_id, (function_name, payload_text, tenant) in (record.get("invoke_targets") or {}).items():
+            ex.invoke_targets[op_id] = InvokeRequest(
+                function_name, payload_text, tenant, self._lookup_function(function_name)
+            )
+        ex.pause = record.get("pause")
+        ex.timeout_extended = record.get("timeout_extended", 0.0)
+        ex.control_tokens = dict(record.get("control_tokens") or {})
+        for op in stored.operations:
+            ex.operations[op["Id"]] = op
+            details = op.get("CallbackDetails")
+            if op.get("Type") == "CALLBACK" and details and details.get("CallbackId"):
+                self.callbacks[details["CallbackId"]] = (ex, op["Id"])
+                if op.get("Status") == "STARTED":
+                    ex.open_callbacks[op["Id"]] = None
+        for op_id, kind, due, seconds, seq in stored.timers:
+            ex.timers[(op_id, kind)] = Timer(ex, op_id, kind, due, seconds, seq)
+            self._timer_seq = max(self._timer_seq, seq)
+        ex.needs_invoke = ex.running and handler is not None
+        self.executions[ex.arn] = ex
+        if ex.running and ex.pause is not None and not ex.pause["effective"]:
+            self._pause_now(ex)  # PAUSING: the invocation it waited for died with the process
+        if parent is not None:
+            parent.children.append(ex)
+        return ex
+
+    def _function_specs(self) -> dict[str, dict[str, Any]]:
+        return {
+            name: {
+                "spec": reg.spec,
+                "durable": reg.durable,
+                "execution_timeout": reg.execution_timeout,
+                "retention_period_days": reg.retention_period_days,
+            }
+            for name, reg in self.functions.items()
+            if reg.spec is not None
+        }
+
+    def _touch(self, ex: LocalExecution, op_id: str | None = None) -> None:
+        """Note that ``ex`` (and its operation ``op_id``) changed and must be saved."""
+        if self.store is None:
+            return
+        self._unsaved[ex.arn] = ex
+        if op_id is not None:
+            ex.unsaved_ops[op_id] = None
+
+    def _commit(self) -> None:
+        """Save what changed since the last commit in one store transaction (no-op without a
+        store). Called under the lock before a change is acknowledged."""
+        if self.store is None or not (self._unsaved or self._deleted):
+            return
+        self.store.save(self._unsaved.values(), self._deleted, clock_offset=self.clock.offset)
+        self._unsaved.clear()
+        self._deleted.clear()
 
     # -- the durable APIs -----------------------------------------------------------------------
 
@@ -509,6 +661,8 @@ class LocalDurableService(DriverMixin):
                 self._apply_update(ex, update, now)
             if ex.checkpointed_outcome is not None:
                 ex.token = next_token = None  # the execution is complete: no more checkpoints
+            elif self._pause_at_checkpoint(ex):
+                ex.token = next_token = None  # paused: the SDK ends the invocation (PENDING)
             else:
                 next_token = new_token()
                 ex.token = next_token
@@ -516,6 +670,8 @@ class LocalDurableService(DriverMixin):
             response: dict[str, Any] = {"NewExecutionState": self._changed_state(ex)}
             if next_token is not None:
                 response = {"CheckpointToken": next_token, **response}
+            self._touch(ex)
+            self._commit()
             if client_token is not None:
                 ex.idempotency[(client_token, checkpoint_token)] = _copy_response(response)
             self.cond.notify_all()
@@ -574,6 +730,7 @@ class LocalDurableService(DriverMixin):
         with self.cond:
             ex, op = self._open_callback(callback_id)
             self._complete_callback(ex, op, "SUCCEEDED", result=result)
+            self._commit()
 
     def send_callback_failure(self, callback_id: str, error: Any = None) -> None:
         """``SendDurableExecutionCallbackFailure``: the callback FAILS with ``error`` (an
@@ -582,6 +739,7 @@ class LocalDurableService(DriverMixin):
         with self.cond:
             ex, op = self._open_callback(callback_id)
             self._complete_callback(ex, op, "FAILED", error=error_dict)
+            self._commit()
 
     def send_callback_heartbeat(self, callback_id: str) -> None:
         """``SendDurableExecutionCallbackHeartbeat``: re-arm the callback's heartbeat timer."""
@@ -590,6 +748,8 @@ class LocalDurableService(DriverMixin):
             timer = ex.timers.get((op["Id"], "callback-heartbeat"))
             if timer is not None:
                 timer.due = self.clock.time() + timer.seconds
+                self._touch(ex)
+                self._commit()
             self.cond.notify_all()
 
     def stop_execution(self, arn: str, error: Any = None) -> datetime.datetime:
@@ -599,7 +759,202 @@ class LocalDurableService(DriverMixin):
             if not ex.running:
                 raise InvalidParameterValueException(f"Durable execution {arn} is not running")
             self._finish(ex, ExecutionStatus.STOPPED, error=_error_dict(error))
+            self._commit()
             return ex.end  # type: ignore[return-value]
+
+    # -- pause, resume, delete ------------------------------------------------------------------
+
+    def pause_execution(
+        self,
+        arn: str,
+        reason: str | None = None,
+        execution_timeout_paused: bool = True,
+        client_token: str | None = None,
+    ) -> None:
+        """``PauseDurableExecution``: invoke the execution no more until :meth:`resume_execution`.
+
+        With no invocation running the pause takes effect at once: status ``PAUSED``, an
+        ``ExecutionPaused`` event. While an invocation runs the status is ``PAUSING`` until that
+        invocation's next checkpoint, which is applied and answered without a checkpoint token
+        (the SDK then ends the invocation with PENDING; it is owed a successor), or until it
+        ends, whichever comes first. While paused no invocation starts, but waits, retry timers,
+        callbacks and chained invokes still complete (each makes the execution owed an
+        invocation). Stop still works on a paused execution.
+
+        Args:
+            arn: the execution's ARN.
+            reason: at most 1024 characters, recorded in ``ExecutionPaused`` and ``PauseDetails``.
+            execution_timeout_paused: stop the execution timeout clock while paused (the API's
+                default, True): on resume the deadline moves back by the wall-clock seconds spent
+                paused, but never past 366 days of running in total. False: the execution may
+                time out while paused.
+            client_token: idempotency token (1..64 printable ASCII); a repeated pause with the
+                same token does nothing.
+
+        Raises:
+            ResourceNotFoundException: no execution has that ARN.
+            ResourceConflictException: the execution has ended, or is already PAUSING/PAUSED.
+            InvalidParameterValueException: ``reason``, ``client_token`` or the flag is invalid.
+        """
+        reason = _check_control_request(reason, client_token)
+        if not isinstance(execution_timeout_paused, bool):
+            raise InvalidParameterValueException("ExecutionTimeoutPaused must be true or false")
+        with self.cond:
+            ex = self.get_execution(arn)
+            if client_token is not None and ex.control_tokens.get(client_token) == "pause":
+                return
+            if not ex.running:
+                raise ResourceConflictException(
+                    f"Durable execution {arn} has ended ({ex.status.value}): it cannot be paused"
+                )
+            if ex.pause is not None:
+                raise ResourceConflictException(
+                    f"Durable execution {arn} is already {ex.api_status}"
+                )
+            pause: dict[str, Any] = {
+                "PauseRequestTimestamp": self.clock.now(),
+                "ExecutionTimeoutPaused": execution_timeout_paused,
+                "effective": False,
+            }
+            if reason is not None:
+                pause["Reason"] = reason
+            ex.pause = pause
+            if client_token is not None:
+                ex.control_tokens[client_token] = "pause"
+            if not ex.invoking:
+                self._pause_now(ex)
+            self._touch(ex)
+            self._commit()
+            self.cond.notify_all()
+
+    def resume_execution(
+        self, arn: str, reason: str | None = None, client_token: str | None = None
+    ) -> None:
+        """``ResumeDurableExecution``: end a pause.
+
+        From ``PAUSED``: status back to ``RUNNING``, an ``ExecutionResumed`` event (with
+        ``reason``, at most 1024 characters), the execution timeout clock restarts, and the
+        function is invoked if the pause interrupted an invocation or an operation completed
+        meanwhile (otherwise the execution goes on waiting for its pending operations). From
+        ``PAUSING``: the pause is cancelled (no event) and the running invocation goes on. A
+        repeated resume with the same ``client_token`` does nothing.
+
+        Raises:
+            ResourceNotFoundException: no execution has that ARN.
+            ResourceConflictException: the execution has ended, or is not paused.
+            InvalidParameterValueException: ``reason`` or ``client_token`` is invalid.
+        """
+        reason = _check_control_request(reason, client_token)
+        with self.cond:
+            ex = self.get_execution(arn)
+            if client_token is not None and ex.control_tokens.get(client_token) == "resume":
+                return
+            if not ex.running:
+                raise ResourceConflictException(
+                    f"Durable execution {arn} has ended ({ex.status.value}): it cannot be resumed"
+                )
+            pause = ex.pause
+            if pause is None:
+                raise ResourceConflictException(f"Durable execution {arn} is not paused")
+            ex.pause = None
+            if client_token is not None:
+                ex.control_tokens[client_token] = "resume"
+            if pause["effective"]:
+                self._restart_timeout_clock(ex, pause)
+                now = self.clock.now()
+                details: dict[str, Any] = {"ResumeRequestTimestamp": now}
+                if reason is not None:
+                    details["Reason"] = payload(reason)
+                ex.history.append(EXECUTION_RESUMED, now, details)
+            self._touch(ex)
+            self._commit()
+            self.cond.notify_all()
+
+    def delete_execution(self, arn: str) -> datetime.datetime:
+        """``DeleteDurableExecution``: remove an execution that has ended, with its operations,
+        history and callbacks; afterwards every call naming ``arn`` raises
+        :class:`ResourceNotFoundException`. Chained executions it started are executions of
+        their own and stay. Returns the ``DeletionRequestTimestamp`` (an aware UTC datetime on
+        the service clock).
+
+        Raises:
+            ResourceNotFoundException: no execution has that ARN.
+            ResourceConflictException: the execution is still running (stop it first).
+        """
+        with self.cond:
+            ex = self.get_execution(arn)
+            if ex.running:
+                raise ResourceConflictException(
+                    f"Durable execution {arn} is {ex.api_status}: only an execution that has "
+                    "ended can be deleted"
+                )
+            now = self.clock.now()
+            del self.executions[arn]
+            for callback_id in [c for c, (owner, _) in self.callbacks.items() if owner is ex]:
+                del self.callbacks[callback_id]
+            parent = ex.parent
+            if parent is not None:
+                parent.children = [child for child in parent.children if child is not ex]
+            self._unsaved.pop(arn, None)
+            if self.store is not None:
+                self._deleted[arn] = None
+            self._commit()
+            self.cond.notify_all()
+            return now
+
+    def _pause_now(self, ex: LocalExecution) -> None:
+        """The pause requested for ``ex`` takes effect: ``PAUSED``, ``ExecutionPaused`` recorded,
+        the execution timeout clock stopped when the pause says so (while paused only the
+        366-day limit is left as the deadline)."""
+        pause = ex.pause
+        assert pause is not None
+        pause["effective"] = True
+        if pause["ExecutionTimeoutPaused"] and ex.wall_deadline is not None:
+            remaining = ex.wall_deadline - time.monotonic()
+            if remaining > 0:
+                pause["timeout_remaining"] = remaining
+                pause["stopped_at"] = time.time()
+                ex.wall_deadline += _timeout_extension_left(ex)
+        details: dict[str, Any] = {"PauseRequestTimestamp": pause["PauseRequestTimestamp"]}
+        if pause.get("Reason") is not None:
+            details["Reason"] = payload(pause["Reason"])
+        details["ExecutionTimeoutPaused"] = pause["ExecutionTimeoutPaused"]
+        ex.history.append(EXECUTION_PAUSED, self.clock.now(), details)
+        self._touch(ex)
+        self.cond.notify_all()
+
+    def _restart_timeout_clock(self, ex: LocalExecution, pause: Mapping[str, Any]) -> None:
+        """On resume: the deadline the execution had when its timeout clock stopped, moved back
+        by the wall-clock time spent paused (bounded by the 366-day limit)."""
+        remaining = pause.get("timeout_remaining")
+        if remaining is None:
+            return
+        paused_for = max(0.0, time.time() - pause["stopped_at"])
+        extension = min(paused_for, _timeout_extension_left(ex))
+        ex.timeout_extended += extension
+        ex.wall_deadline = time.monotonic() - paused_for + remaining + extension
+
+    def _pause_at_checkpoint(self, ex: LocalExecution) -> bool:
+        """At a checkpoint of the running invocation: a pause requested meanwhile takes effect
+        now. True when it did: the response goes without a checkpoint token and the execution
+        is owed an invocation (the interrupted one's successor) once resumed."""
+        pause = ex.pause
+        if pause is None or pause["effective"]:
+            return False
+        self._pause_now(ex)
+        ex.dirty = True
+        return True
+
+    def _settle_pause(self, ex: LocalExecution) -> None:
+        """After an invocation of ``ex`` has been completed: a pause still pending takes effect
+        (the invocation ended before checkpointing again); one on an ended execution goes."""
+        pause = ex.pause
+        if pause is None:
+            return
+        if not ex.running:
+            ex.pause = None
+        elif not pause["effective"]:
+            self._pause_now(ex)
 
     # -- token and paging helpers -----------------------------------------------------------------
 
@@ -674,6 +1029,7 @@ class LocalDurableService(DriverMixin):
         handler = getattr(self, f"_apply_{kind.lower()}")
         handler(ex, op, update, now)
         ex.changed[op_id] = None
+        self._touch(ex, op_id)
         for event_type, details in events_for_update(update, op):
             if event_type == CHAINED_INVOKE_STARTED:
                 details = self._invoke_started_details(ex, op, update)
@@ -827,6 +1183,7 @@ class LocalDurableService(DriverMixin):
         checkpoint response and ``UpdatedOperationIds``, and the handler is owed an invocation."""
         ex.changed[op_id] = None
         ex.updated_ids[op_id] = None
+        self._touch(ex, op_id)
         if ex.invoking:
             ex.dirty = True
         else:
@@ -927,15 +1284,7 @@ class LocalDurableService(DriverMixin):
             )
 
     def _answer_name(self, ex: LocalExecution, op: Mapping[str, Any]) -> str | None:
-        parent = ex.operations.get(op.get("ParentId") or "")
-        if (
-            parent is not None
-            and parent.get("Type") == "CONTEXT"
-            and parent.get("SubType") == "WaitForCallback"
-            and parent.get("Name")
-        ):
-            return parent["Name"]
-        return op.get("Name")
+        return callback_answer_name(ex.operations, op)
 
     def _scripted_answer_name(self, ex: LocalExecution, op: Mapping[str, Any]) -> str | None:
         """The name of the scripted answer for callback ``op`` (its own Name, its
@@ -998,9 +1347,11 @@ class LocalDurableService(DriverMixin):
         ex.token = None
         ex.invocation_tokens.clear()
         ex.needs_invoke = False
+        ex.pause = None
         execution_op = ex.operations[ex.execution_id]
         execution_op["Status"] = status.value
         execution_op["EndTimestamp"] = now
+        self._touch(ex, ex.execution_id)
         if status is ExecutionStatus.SUCCEEDED:
             ex.result = result
             ex.history.append(EXECUTION_SUCCEEDED, now, {"Result": payload(result)})
@@ -1049,6 +1400,81 @@ class LocalDurableService(DriverMixin):
             }[status]
             ex.history.append(event_type, now, {"Error": error_payload(error)}, op)
         self._mark_async_change(ex, op["Id"])
+
+
+#: An execution whose timeout is paused still times out this long (seconds) after it started.
+MAX_PAUSED_EXECUTION_LIFETIME_SECONDS = 366 * 24 * 3600
+#: Longest Pause/Resume ``Reason`` (characters).
+MAX_CONTROL_REASON_CHARS = 1024
+
+
+def _timeout_extension_left(ex: LocalExecution) -> float:
+    """Seconds pauses may still push ``ex``'s deadline back (the 366-day limit)."""
+    return max(
+        0.0, MAX_PAUSED_EXECUTION_LIFETIME_SECONDS - (ex.timeout_seconds or 0) - ex.timeout_extended
+    )
+
+
+def _check_control_request(reason: Any, client_token: Any) -> str | None:
+    """Validate a Pause/Resume ``Reason`` and ``ClientToken``; returns the reason."""
+    if reason is not None and (not isinstance(reason, str) or len(reason) > MAX_CONTROL_REASON_CHARS):
+        raise InvalidParameterValueException(
+            f"Reason must be a string of at most {MAX_CONTROL_REASON_CHARS} characters"
+        )
+    if client_token is not None and (
+        not isinstance(client_token, str) or not CLIENT_TOKEN_PATTERN.fullmatch(client_token)
+    ):
+        raise InvalidParameterValueException("ClientToken must be 1..64 printable ASCII characters")
+    return reason
+
+
+def _pause_details(pause: Mapping[str, Any]) -> dict[str, Any]:
+    """The API's ``PauseDetails`` of a pause record."""
+    out: dict[str, Any] = {"PauseRequestTimestamp": pause["PauseRequestTimestamp"]}
+    if pause.get("Reason") is not None:
+        out["Reason"] = pause["Reason"]
+    out["ExecutionTimeoutPaused"] = pause["ExecutionTimeoutPaused"]
+    return out
+
+
+def callback_answer_name(
+    operations: Mapping[str, Mapping[str, Any]], op: Mapping[str, Any]
+) -> str | None:
+    """The name callback ``op`` is known by (:attr:`OpenCallback.name`): the enclosing
+    wait_for_callback's Name when there is one, else the callback's own Name (``None`` if
+    unnamed). ``operations``: the execution's operations by Id."""
+    parent = operations.get(op.get("ParentId") or "")
+    if (
+        parent is not None
+        and parent.get("Type") == "CONTEXT"
+        and parent.get("SubType") == "WaitForCallback"
+        and parent.get("Name")
+    ):
+        return parent["Name"]
+    return op.get("Name")
+
+
+def collect_open_callbacks(execution: LocalExecution) -> list[OpenCallback]:
+    """The callbacks ``execution`` and its running chained children wait on, in start order
+    (call it under the service lock)."""
+    out = []
+    for ex in execution.tree():
+        for op_id in ex.open_callbacks:
+            op = ex.operations[op_id]
+            out.append(
+                OpenCallback(
+                    name=callback_answer_name(ex.operations, op),
+                    callback_id=op["CallbackDetails"]["CallbackId"],
+                    operation_id=op_id,
+                    operation_name=op.get("Name"),
+                    execution_arn=ex.arn,
+                    timeout_seconds=_timer_seconds(ex.timers, op_id, "callback-timeout"),
+                    heartbeat_timeout_seconds=_timer_seconds(
+                        ex.timers, op_id, "callback-heartbeat"
+                    ),
+                )
+            )
+    return out
 
 
 def _timer_seconds(timers: Mapping[tuple[str, str], Timer], op_id: str, kind: str) -> int:

@@ -48,6 +48,11 @@ class ExecutionStatus(Enum):
     FAILED = "FAILED"
     TIMED_OUT = "TIMED_OUT"
     STOPPED = "STOPPED"
+    #: shown by the API only: a deleted execution is gone at once here; a paused one keeps
+    #: ``status`` RUNNING internally (see :attr:`LocalExecution.api_status`)
+    DELETING = "DELETING"
+    PAUSING = "PAUSING"
+    PAUSED = "PAUSED"
 
 
 @dataclass
@@ -64,6 +69,7 @@ class FunctionRegistration:
     durable: bool
     execution_timeout: float = 120
     retention_period_days: int = 1
+    spec: str | None = None  # FILE.py:HANDLER it was loaded from (kept in a store)
 
 
 @dataclass
@@ -135,10 +141,31 @@ class LocalExecution:
     driven: bool = False  # a driver is running it now
     background: bool = False  # driven by a background thread (run_async)
     blocked: bool = False  # the last synchronous drive stopped at open callbacks
+    # persistence (a service with a store; see sqlite_store.py)
+    handler_spec: str | None = None  # FILE.py:HANDLER the CLI loaded the handler from
+    unsaved_ops: dict[str, None] = field(default_factory=dict)  # ops changed since the last save
+    saved_events: int = 0  # history events already saved
+    # PauseDurableExecution: None, or {"PauseRequestTimestamp": datetime, "Reason"?: str,
+    # "ExecutionTimeoutPaused": bool, "effective": bool (False = PAUSING: takes effect at the
+    # running invocation's next checkpoint or end), "timeout_remaining"/"stopped_at": execution
+    # timeout seconds left and wall epoch seconds when its clock stopped (timeout paused only)}
+    pause: dict[str, Any] | None = None
+    timeout_extended: float = 0.0  # seconds pauses have pushed the execution deadline back
+    control_tokens: dict[str, str] = field(default_factory=dict)  # Pause/Resume ClientToken -> action
 
     @property
     def running(self) -> bool:
+        """Not terminal (a paused execution is running)."""
         return self.status is ExecutionStatus.RUNNING
+
+    @property
+    def api_status(self) -> str:
+        """The ``Status`` the API shows: ``PAUSING``/``PAUSED`` while a pause is pending/in
+        effect, else :attr:`status`."""
+        pause = self.pause
+        if pause is not None and self.status is ExecutionStatus.RUNNING:
+            return "PAUSED" if pause["effective"] else "PAUSING"
+        return self.status.value
 
     @property
     def function_arn(self) -> str:
