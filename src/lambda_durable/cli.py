@@ -116,6 +116,9 @@ def _build_parser() -> argparse.ArgumentParser:
     from .local import commands as _local_commands
 
     _local_commands.add_parsers(sub)
+    from . import layer as _layer
+
+    _layer.add_parser(sub)
     return parser
 
 
@@ -138,6 +141,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     sys.stderr.flush()
                     os._exit(code)
                 return code
+            if args.command == "package-layer":
+                from . import layer as _layer
+
+                return _layer.run(args)
             from .local import commands as _local_commands
 
             if args.command in _local_commands.COMMANDS:
