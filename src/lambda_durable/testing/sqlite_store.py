@@ -319,9 +319,10 @@ def execution_record(ex: "LocalExecution") -> dict[str, Any]:
         "invocations": ex.invocations,
         "consecutive_failures": ex.consecutive_failures,
         "pending_dispatch": list(ex.pending_dispatch),
-        "invoke_targets": {
+        "invoke_targets": {  # only those still to dispatch: the others are history
             op_id: [req.function_name, req.payload, req.tenant_id]
-            for op_id, req in ex.invoke_targets.items()
+            for op_id in ex.pending_dispatch
+            if (req := ex.invoke_targets.get(op_id)) is not None
         },
         "pause": ex.pause,
         "timeout_extended": ex.timeout_extended,
