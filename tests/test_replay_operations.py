@@ -861,12 +861,13 @@ def test_child_with_failed_step_records_the_step_error_type():
 
 def test_child_large_result_is_stored_as_summary_and_replayed_from_children():
     svc = FakeService()
-    big = "x" * 300_000
-    inner = Calls(big)
+    half = "x" * 150_000  # each step result fits its 256 KiB limit; the child's 300,000 do not
+    inner = Calls(half)
+    config = StepConfig(serdes=PassThroughSerDes())
 
     def handler(event, ctx):
         value = ctx.run_in_child_context(
-            lambda c: c.step(inner, name="s", config=StepConfig(serdes=PassThroughSerDes())),
+            lambda c: c.step(inner, name="s", config=config) + c.step(inner, name="t", config=config),
             name="big", config=ChildConfig(serdes=PassThroughSerDes(), summary_generator=lambda r: f"len={len(r)}"))
         return len(value)
 
@@ -876,7 +877,7 @@ def test_child_large_result_is_stored_as_summary_and_replayed_from_children():
                        "Payload": "len=300000", "ContextOptions": {"ReplayChildren": True}}
     svc.calls.clear()
     assert run(handler, svc) == {"Status": "SUCCEEDED", "Result": "300000"}
-    assert inner.calls == 1
+    assert inner.calls == 2  # one per step, on the first run only
     assert svc.calls == []
 
 

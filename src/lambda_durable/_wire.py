@@ -17,9 +17,16 @@ from .exceptions import (
     _qualified_name,
 )
 
-__all__ = ["error_dict_from_exception", "qualified_error_type", "to_datetime", "to_epoch_seconds"]
+__all__ = [
+    "bounded_error",
+    "error_dict_from_exception",
+    "qualified_error_type",
+    "to_datetime",
+    "to_epoch_seconds",
+]
 
 _UTC = datetime.timezone.utc
+_ZERO = datetime.timedelta(0)
 
 
 def qualified_error_type(exception: BaseException) -> str:
@@ -63,23 +70,82 @@ def error_dict_from_exception(exception: BaseException) -> dict[str, Any]:
     return out
 
 
+#: What a shortened ErrorObject field ends with.
+TRUNCATION_MARK = "... [truncated]"
+
+
+def bounded_error(error: dict[str, Any], limit: int | None = None) -> dict[str, Any]:
+    """``error`` (a wire ErrorObject dict) itself when its JSON fits ``limit`` UTF-8 bytes
+    (default :data:`~lambda_durable.limits.ERROR_LIMIT_BYTES`, 32,768: the smallest limit a
+    service applies to an ``Error``), else a copy that fits: ``StackTrace`` dropped first, then
+    ``ErrorData`` and ``ErrorMessage`` cut (ending with :data:`TRUNCATION_MARK`); ``ErrorType``
+    is kept. So an operation failing with a huge message fails as itself instead of getting its
+    checkpoint refused."""
+    import json
+
+    from .limits import ERROR_LIMIT_BYTES
+
+    if limit is None:
+        limit = ERROR_LIMIT_BYTES
+    # a character is at most 12 bytes of ASCII-escaped JSON (a surrogate pair): small errors
+    # are never serialized here
+    chars = sum(len(v) for v in error.values() if isinstance(v, str)) + sum(
+        len(line) for line in error.get("StackTrace") or () if isinstance(line, str)
+    )
+    if chars * 12 + 256 <= limit or len(json.dumps(error)) <= limit:
+        return error
+    out = {k: v for k, v in error.items() if k != "StackTrace"}
+    for key in ("ErrorData", "ErrorMessage"):
+        size = len(json.dumps(out))
+        if size <= limit:
+            break
+        text = out.get(key)
+        if not isinstance(text, str):
+            continue
+        # cut by characters until the escaped JSON fits (at most a few passes)
+        keep = len(text)
+        while keep > 0 and size > limit:
+            keep = max(0, keep - (size - limit) - len(TRUNCATION_MARK) - 16)
+            out[key] = text[:keep] + TRUNCATION_MARK
+            size = len(json.dumps(out))
+    return out
+
+
 def to_datetime(value: Any) -> datetime.datetime | None:
-    """A wire timestamp as an aware UTC datetime: accepts ``datetime`` (boto3), epoch
-    milliseconds as int (invocation event), epoch seconds as float, or ISO-8601 strings."""
-    if value is None or isinstance(value, datetime.datetime):
-        if isinstance(value, datetime.datetime) and value.tzinfo is None:
+    """A wire timestamp as an aware UTC datetime: accepts ``datetime`` (boto3; naive ones are
+    taken as UTC, other offsets converted), epoch milliseconds as int (invocation event), epoch
+    seconds as float, or ISO-8601 strings. Anything else raises ``TypeError``/``ValueError``
+    ("not a timestamp: ...")."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
             return value.replace(tzinfo=_UTC)
-        return value
+        return value if value.utcoffset() == _ZERO else value.astimezone(_UTC)
     if isinstance(value, bool):
-        raise TypeError(f"not a timestamp: {value!r}")
+        raise TypeError(
+            f"not a timestamp: {value!r} (expected epoch milliseconds, an ISO-8601 string or a "
+            "datetime)"
+        )
     if isinstance(value, int):
         return datetime.datetime.fromtimestamp(value / 1000, tz=_UTC)
     if isinstance(value, float):
         return datetime.datetime.fromtimestamp(value, tz=_UTC)
     if isinstance(value, str):
-        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=_UTC)
-    raise TypeError(f"not a timestamp: {value!r}")
+        try:
+            parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValueError(
+                f"not a timestamp: {value!r} (expected epoch milliseconds, an ISO-8601 string "
+                "or a datetime)"
+            ) from None
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=_UTC)
+        return parsed if parsed.utcoffset() == _ZERO else parsed.astimezone(_UTC)
+    raise TypeError(
+        f"not a timestamp: {value!r} (expected epoch milliseconds, an ISO-8601 string or a "
+        "datetime)"
+    )
 
 
 def to_epoch_seconds(value: Any) -> float | None:

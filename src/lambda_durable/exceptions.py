@@ -372,7 +372,12 @@ class WaitForConditionError(DurableOperationError):
 
 
 class CallbackError(DurableOperationError):
-    """Base of callback failures."""
+    """Base of callback failures. ``callback_id``: the CallbackId of the callback that failed
+    when the error is raised by ``Callback.result()`` (the same on the first run and on replay);
+    ``None`` otherwise (``wait_for_callback`` errors: its callback is not part of a replayed
+    state once the operation has failed)."""
+
+    callback_id: str | None = None
 
 
 class CallbackExternalError(CallbackError):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ._client_override import current_override
-from ._wire import error_dict_from_exception
+from ._wire import bounded_error, error_dict_from_exception
 from .context import DurableContext, ReplayStatus
 from .exceptions import (
     BackgroundThreadError,
@@ -29,7 +29,7 @@ from .exceptions import (
     SuspendExecution,
 )
 from .limits import LAMBDA_RESPONSE_SIZE_LIMIT, utf8_len
-from .state import ExecutionState, ServiceChannel
+from .state import ExecutionState, InvocationDeadline, ServiceChannel
 
 # Cold start: the typed wire model (``lambda_service``) and the plugin machinery (``plugin``) are
 # not imported with this module; the engine needs neither unless a checkpoint error is turned into
@@ -158,8 +158,26 @@ def _check_event(event: Any) -> None:
                 f"{key!r}; is durable execution enabled for this function?"
             )
     initial = event.get("InitialExecutionState")
-    if initial is not None and not isinstance(initial, Mapping):
-        raise ExecutionError("Unexpected payload: InitialExecutionState must be a mapping")
+    if initial is not None:
+        if not isinstance(initial, Mapping):
+            raise ExecutionError("Unexpected payload: InitialExecutionState must be a mapping")
+        operations = initial.get("Operations")
+        if operations is not None and not isinstance(operations, (list, tuple)):
+            raise ExecutionError(
+                "Unexpected payload: InitialExecutionState.Operations must be a list of "
+                f"operations, got {type(operations).__name__}"
+            )
+        marker = initial.get("NextMarker")
+        if marker is not None and not isinstance(marker, str):
+            raise ExecutionError(
+                "Unexpected payload: InitialExecutionState.NextMarker must be a string, got "
+                f"{type(marker).__name__}"
+            )
+    updated = event.get("UpdatedOperationIds")
+    if updated is not None and (
+        not isinstance(updated, (list, tuple)) or not all(isinstance(i, str) for i in updated)
+    ):
+        raise ExecutionError("Unexpected payload: UpdatedOperationIds must be a list of strings")
 
 
 def handle_checkpoint_error(error: CheckpointError) -> DurableExecutionInvocationOutput:
@@ -299,8 +317,17 @@ def _run_invocation(
         if error.is_retryable():
             raise
         return _failed(None, error)
+    except (TypeError, KeyError, AttributeError) as error:
+        # an operation of the state is not an Operation object (no mapping, no Id): checked
+        # here, where it costs nothing when the state is well formed
+        raise ExecutionError(
+            "Unexpected payload: every operation of the execution state must be an Operation "
+            f"object with a string Id and Type ({type(error).__name__}: {error})"
+        ) from error
     if strategy != "EAGER":
         state.set_checkpoint_strategy(strategy)
+    if lambda_context is not None:
+        state.deadline = InvocationDeadline.from_lambda_context(lambda_context)
     execution = state.execution_operation()
     if execution is not None and execution.get("Type") != "EXECUTION":
         return _failed(
@@ -339,6 +366,10 @@ def _run_invocation(
         return _failed(state, error)
     if state.revoked:
         return {"Status": "PENDING"}
+    if _yielded(state):
+        # the invocation stopped taking new work before its timeout (user code swallowed the
+        # suspension): this outcome is not final; what finished is durable
+        return _pending(state)
     try:
         body = json.dumps(result)
     except (TypeError, ValueError) as error:
@@ -389,6 +420,12 @@ def _pending(state: ExecutionState) -> dict:
     return {"Status": "PENDING"}
 
 
+def _yielded(state: ExecutionState) -> bool:
+    """True when this invocation stopped before its timeout (see ``state.InvocationDeadline``)."""
+    deadline = state.deadline
+    return deadline is not None and deadline.yielded
+
+
 def _flush_quietly(state: ExecutionState) -> None:
     try:
         state.flush()
@@ -404,8 +441,17 @@ def _failed(state: ExecutionState | None, error: BaseException, *, flush: bool =
     try:
         if state.revoked:
             return {"Status": "PENDING"}
+        if _yielded(state):
+            return _pending(state)
         if utf8_len(json.dumps(output)) > LAMBDA_RESPONSE_SIZE_LIMIT:
-            state.checkpoint(_execution_update("FAIL", Error=err))
+            try:
+                state.checkpoint(_execution_update("FAIL", Error=err))
+            except BotoClientError as api_error:
+                if api_error.is_retryable():
+                    raise
+                # the service refused the error itself (over its Error size limit): never
+                # answer with a response Lambda cannot return; report the error cut to fit
+                return {"Status": "FAILED", "Error": bounded_error(err)}
             return {"Status": "FAILED"}
         if flush:
             state.flush()

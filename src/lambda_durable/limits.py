@@ -36,6 +36,15 @@ MAX_BATCH_SIZE_BYTES = 750 * 1024
 #: official SDK 3.x closes such a batch within its 1 s batch window).
 ASYNC_FLUSH_DELAY_SECONDS = 0.5
 
+#: The SDK starts no new step (nor wait_for_condition check) once the invocation has less than
+#: this many seconds left (the Lambda context's ``get_remaining_time_in_millis()``), so it can
+#: still checkpoint what finished and return PENDING before Lambda ends the invocation
+#: (``Sandbox.Timedout``). Capped at a quarter of the time the invocation had when it started,
+#: so short function timeouts still get work done. See ``state.InvocationDeadline``.
+INVOCATION_TIMEOUT_MARGIN_SECONDS = 2.0
+#: WaitSeconds of the SDK's own WAIT that makes the service re-invoke after such an early stop.
+YIELD_WAIT_SECONDS = 1
+
 #: Durations (seconds): waits, retry and poll delays are whole seconds in this range.
 MIN_DURATION_SECONDS = 1
 MAX_DURATION_SECONDS = 31_622_400

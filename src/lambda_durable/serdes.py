@@ -466,19 +466,28 @@ def serialize(
 ) -> str:
     """Serialize ``value`` with ``serdes`` (``None`` -> :data:`EXTENDED_TYPES_SERDES`).
 
-    Returns whatever the serdes returns (``None`` means "no payload"). ``SerDesError`` and
+    Returns what the serdes returns: a ``str``, or ``None`` ("no payload"); any other return
+    value raises ``SerDesError``. ``SerDesError`` and
     ``RetryableSerDesError`` propagate unchanged; any other exception becomes
     ``SerDesError("Serialization failed for id: <operation_id>, error: <e>.")`` with the
     original as ``__cause__`` (message format of the official SDK)."""
     try:
         if serdes is None or type(serdes) is ExtendedTypeSerDes:
             return _extended_dumps(value)  # the context is not used: do not build it
-        return serdes.serialize(value, SerDesContext(operation_id, durable_execution_arn))
+        data = serdes.serialize(value, SerDesContext(operation_id, durable_execution_arn))
     except (SerDesError, RetryableSerDesError):
         raise
     except Exception as e:
         logger.debug("Serialization failed for id: %s", operation_id, exc_info=True)
         raise SerDesError(f"Serialization failed for id: {operation_id}, error: {e}.") from e
+    if data is not None and not isinstance(data, str):
+        # a payload is text: anything else would be refused by the service (or crash later)
+        raise SerDesError(
+            f"Serialization failed for id: {operation_id}, error: {type(serdes).__name__}."
+            f"serialize returned {type(data).__name__}; a SerDes must return a str (or None "
+            "for no payload)."
+        )
+    return data
 
 
 def deserialize(

@@ -19,7 +19,7 @@ import random
 import sys
 import threading
 import time
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, NoReturn
 
 from ._batching import cut_batches as _cut_batches
 from ._table import OperationTable
@@ -31,9 +31,14 @@ from .exceptions import (
     OrphanedChildException,
     SuspendExecution,
 )
-from .limits import ASYNC_FLUSH_DELAY_SECONDS, STATE_PAGE_MAX_ITEMS
+from .limits import (
+    ASYNC_FLUSH_DELAY_SECONDS,
+    INVOCATION_TIMEOUT_MARGIN_SECONDS,
+    STATE_PAGE_MAX_ITEMS,
+    YIELD_WAIT_SECONDS,
+)
 
-__all__ = ["ExecutionState", "ServiceChannel"]
+__all__ = ["ExecutionState", "InvocationDeadline", "ServiceChannel"]
 
 
 class ServiceChannel:
@@ -241,6 +246,88 @@ class _DelayedFlusher:
 _FLUSHER = _DelayedFlusher()
 
 
+class InvocationDeadline:
+    """The invocation's termination guard: stop taking new work before Lambda's timeout.
+
+    Built from the Lambda context (``get_remaining_time_in_millis()``). Operations that are about
+    to run user code for a new attempt (a step body, a wait_for_condition check) call
+    :meth:`check`: once the invocation has at most ``margin_ms`` left, the guard checkpoints
+    (blocking, with every queued update) one WAIT of :data:`~lambda_durable.limits.
+    YIELD_WAIT_SECONDS` of its own -- Id ``yield-<hex>``, Name :attr:`YIELD_NAME`, outside the
+    operation-ID sequence, so replays never look at it -- and raises :class:`SuspendExecution`:
+    the invocation returns PENDING with everything that finished durable, and the service
+    invokes it again a second later (a PENDING answer needs a pending operation). Later checks
+    of the same invocation only raise. The first new attempt of an invocation always starts, so
+    each invocation makes progress. The margin is
+    :data:`~lambda_durable.limits.INVOCATION_TIMEOUT_MARGIN_SECONDS`, at most a quarter of the
+    time left when the invocation started. Cost: one ``get_remaining_time_in_millis()`` call per
+    new attempt after the first; nothing when the handler gets no Lambda context.
+    """
+
+    YIELD_NAME = "lambda-durable: yield before the invocation timeout"
+
+    __slots__ = ("_remaining", "margin_ms", "yielded", "progressed")
+
+    def __init__(self, remaining: Callable[[], Any], initial_ms: float) -> None:
+        self._remaining = remaining
+        self.margin_ms = min(INVOCATION_TIMEOUT_MARGIN_SECONDS * 1000.0, initial_ms / 4.0)
+        self.yielded = False
+        #: set once this invocation started new work: the first new attempt of an invocation
+        #: always starts, so every invocation makes progress (a replay that alone eats the time
+        #: cannot make the execution yield forever)
+        self.progressed = False
+
+    @classmethod
+    def from_lambda_context(cls, lambda_context: Any) -> InvocationDeadline | None:
+        """The guard for ``lambda_context``; ``None`` when it has no usable
+        ``get_remaining_time_in_millis`` (no context, a test double without it)."""
+        remaining = getattr(lambda_context, "get_remaining_time_in_millis", None)
+        if not callable(remaining):
+            return None
+        try:
+            initial = remaining()
+        except Exception:  # noqa: BLE001 - a context that cannot tell: no guard
+            return None
+        if isinstance(initial, bool) or not isinstance(initial, (int, float)) or initial <= 0:
+            return None
+        return cls(remaining, float(initial))
+
+    def expired(self) -> bool:
+        """True once the invocation has at most ``margin_ms`` milliseconds left."""
+        try:
+            return self._remaining() <= self.margin_ms
+        except Exception:  # noqa: BLE001 - never fail user work because the clock failed
+            return False
+
+    def check(self, state: ExecutionState, what: str) -> None:
+        """Before a new attempt: :meth:`stop` when the invocation is out of time
+        (:meth:`expired`) and already made progress, else record the progress."""
+        if self.progressed and self.expired():
+            self.stop(state, what)
+        self.progressed = True
+
+    def stop(self, state: ExecutionState, what: str) -> NoReturn:
+        """Raise :class:`SuspendExecution`, after the yield checkpoint (once per invocation);
+        ``what`` names the work that is not started."""
+        with state._lock:
+            if not self.yielded:
+                self.yielded = True
+                state.checkpoint(
+                    {
+                        "Id": f"yield-{os.urandom(8).hex()}",
+                        "Type": "WAIT",
+                        "Action": "START",
+                        "SubType": "Wait",
+                        "Name": self.YIELD_NAME,
+                        "WaitOptions": {"WaitSeconds": YIELD_WAIT_SECONDS},
+                    }
+                )
+        raise SuspendExecution(
+            f"{what}: not started, the invocation is about to time out; resuming in a new "
+            "invocation"
+        )
+
+
 class ExecutionState:
     """Operation table and checkpoint channel of one invocation (thread-safe).
 
@@ -318,6 +405,8 @@ class ExecutionState:
     #: the invocation's :class:`~lambda_durable.plugin.PluginExecutor`; ``None`` (no hook runs,
     #: nothing is copied) unless the handler has plugins
     plugins: Any = None
+    #: the invocation's :class:`InvocationDeadline` (``None``: no Lambda context, no guard)
+    deadline: InvocationDeadline | None = None
 
     def get(self, operation_id: str) -> dict | None:
         """The stored operation with this Id, or ``None`` (an operation reading its record: with
@@ -518,8 +607,16 @@ class ExecutionState:
             self.closed = True
             return
         if not token:
-            # a checkpoint answered without a token: the token was revoked (pause, superseded
-            # invocation); what was accepted is durable, the invocation must end PENDING
+            if not batch:
+                # an empty (refresh) checkpoint answered without a token is malformed: raise a
+                # clear retryable error (the invocation is retried) rather than guess (B23)
+                raise CheckpointError(
+                    "CheckpointDurableExecution answered an empty checkpoint without a "
+                    "CheckpointToken (malformed response); the invocation is retried"
+                )
+            # an update batch answered without a token: the token was revoked (pause, quota,
+            # superseded invocation); what was accepted is durable, no further checkpoint is
+            # sent (queued waiters are settled) and the invocation ends PENDING (B23)
             self.closed = True
             self.revoked = True
             raise SuspendExecution("checkpoint token revoked by the service; suspending")

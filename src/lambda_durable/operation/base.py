@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from .._wire import error_dict_from_exception, to_epoch_seconds
+from .._wire import bounded_error, error_dict_from_exception, to_epoch_seconds
 from ..concurrency._scope import orphaned
 from ..exceptions import (
     OFFICIAL_EXCEPTIONS_MODULE,
@@ -17,6 +17,7 @@ from ..exceptions import (
     TimedSuspendExecution,
     operation_error_class,
 )
+from ..limits import CHECKPOINT_SIZE_LIMIT_BYTES, utf8_len
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..context import DurableContext
@@ -84,6 +85,58 @@ def operation_error(
     return exc
 
 
+#: A payload of at most this many characters cannot exceed the STEP payload limit (a character
+#: is at most 4 UTF-8 bytes): callers skip :func:`check_step_payload` for it.
+SMALL_PAYLOAD_CHARS = CHECKPOINT_SIZE_LIMIT_BYTES // 4
+
+
+def check_step_payload(payload: str | None) -> None:
+    """Raise :class:`SerDesError` when ``payload``, the serialized value a STEP operation (a
+    step, a wait_for_condition) is about to checkpoint, is over
+    :data:`~lambda_durable.limits.CHECKPOINT_SIZE_LIMIT_BYTES` (262,144) UTF-8 bytes: the service
+    rejects it (B04), so the operation fails at once instead (callers name the operation with
+    :func:`labelled`). Costs nothing for payloads of at most 65,536 characters (a character is
+    at most 4 UTF-8 bytes)."""
+    if payload is None or len(payload) <= SMALL_PAYLOAD_CHARS:
+        return
+    size = utf8_len(payload)
+    if size > CHECKPOINT_SIZE_LIMIT_BYTES:
+        raise SerDesError(
+            f"the serialized value is {size} bytes (UTF-8); a STEP payload may be at most "
+            f"{CHECKPOINT_SIZE_LIMIT_BYTES} bytes. Return a smaller value, or store the data "
+            "elsewhere and return a reference to it."
+        )
+
+
+def labelled(error: BaseException, kind: str, name: str | None, operation_id: str) -> BaseException:
+    """``error``, when it is a :class:`SerDesError`, as a SerDesError whose message starts with
+    the operation it belongs to (``step 'charge' (operation <id>): ...``), so a value the serdes
+    cannot encode or decode is reported with the operation's name; other errors unchanged. The
+    original error is the new one's ``__cause__``."""
+    if not isinstance(error, SerDesError):
+        return error
+    label = f"{kind} {name!r}" if name else kind
+    label = f"{label} (operation {operation_id})"
+    if (error.message or "").startswith(label):
+        return error
+    out = SerDesError(f"{label}: {error.message}", error.error_type, error.data, error.stack_trace)
+    out.__cause__ = error
+    return out
+
+
+def stop_if_out_of_time(ctx: DurableContext, kind: str, name: str | None, operation_id: str) -> None:
+    """Before new work (a step attempt, a wait_for_condition check): raise
+    :class:`SuspendExecution` when the invocation is about to time out and already started new
+    work (see :class:`~lambda_durable.state.InvocationDeadline`); nothing when there is no
+    guard."""
+    state = ctx.state
+    deadline = state.deadline
+    if deadline is not None:
+        if deadline.progressed and deadline.expired():
+            deadline.stop(getattr(state, "_state", state), f"{kind} {name or operation_id}")
+        deadline.progressed = True
+
+
 def suspend_until(timestamp: Any, what: str) -> NoReturn:
     """End the invocation (PENDING) until the wire ``timestamp``; untimed when it is missing."""
     seconds = to_epoch_seconds(timestamp)
@@ -146,9 +199,10 @@ def checkpoint_fail(
     name: str | None,
     error: BaseException,
 ) -> dict:
-    """Checkpoint (blocking) the operation's FAIL with ``error`` as its ErrorObject, then
-    :func:`report_end`; returns the ErrorObject wire dict."""
-    err = error_dict_from_exception(error)
+    """Checkpoint (blocking) the operation's FAIL with ``error`` as its ErrorObject (cut to fit
+    the service's Error limit, :func:`~lambda_durable._wire.bounded_error`), then
+    :func:`report_end`; returns the ErrorObject wire dict as checkpointed."""
+    err = bounded_error(error_dict_from_exception(error))
     ctx.state.checkpoint(update(ctx, operation_id, op_type, "FAIL", sub_type, name, Error=err))
     report_end(ctx, operation_id)
     return err

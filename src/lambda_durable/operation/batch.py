@@ -19,7 +19,7 @@ from ..config import BatchItemStatus, CompletionItemStatus, NestingType
 from ..exceptions import ChildContextError, ExecutionError, InvocationError, RetryableSerDesError
 from ..limits import CHECKPOINT_SIZE_LIMIT_BYTES, utf8_len
 from ..serdes import deserialize, serialize
-from .base import check_identity, checkpoint_fail, operation_error, report_end, update
+from .base import check_identity, checkpoint_fail, labelled, operation_error, report_end, update
 from .child import run_child
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -137,6 +137,7 @@ def run_batch(
     except RetryableSerDesError:
         raise
     except Exception as error:  # noqa: BLE001 - serdes or summary generator: the batch fails
+        error = labelled(error, sub_type.lower(), name, operation_id)
         err = checkpoint_fail(ctx, operation_id, CONTEXT, sub_type, name, error)
         raise operation_error(ChildContextError, err, f"{sub_type} failed") from None
     state.checkpoint(

@@ -50,7 +50,8 @@ class Callback(Generic[T]):
         """The callback's result; suspends the invocation until it completes.
 
         Raises :class:`CallbackTimeoutError` (timed out or heartbeat missed),
-        :class:`CallbackExternalError` (failed), :class:`CallbackError` (no such operation)."""
+        :class:`CallbackExternalError` (failed), both with ``callback_id`` set;
+        :class:`CallbackError` (no such operation)."""
         record = self.state.get(self.operation_id)
         if record is None:
             raise CallbackError(f"Callback {self.operation_id} does not exist")
@@ -69,8 +70,12 @@ class Callback(Generic[T]):
                 self.state.durable_execution_arn,
             )
         if status == "TIMED_OUT":
-            raise operation_error(CallbackTimeoutError, details.get("Error"), "Callback timed out")
-        raise operation_error(CallbackExternalError, details.get("Error"), "Callback failed")
+            error = operation_error(CallbackTimeoutError, details.get("Error"), "Callback timed out")
+        else:
+            error = operation_error(CallbackExternalError, details.get("Error"), "Callback failed")
+        if isinstance(error, CallbackError):
+            error.callback_id = self.callback_id
+        raise error
 
 
 def create_callback(

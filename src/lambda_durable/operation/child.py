@@ -24,13 +24,20 @@ from ..exceptions import (
 )
 from ..limits import CHECKPOINT_SIZE_LIMIT_BYTES, utf8_len
 from ..serdes import deserialize, serialize
-from .base import check_identity, checkpoint_fail, operation_error, report_end, update
+from .base import check_identity, checkpoint_fail, labelled, operation_error, report_end, update
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..context import DurableContext
     from ..serdes import SerDes
 
 CONTEXT = "CONTEXT"
+#: how errors name a context of each sub-type (others: the sub-type itself)
+_KINDS = {
+    "RunInChildContext": "child context",
+    "MapIteration": "map item",
+    "ParallelBranch": "parallel branch",
+    "WaitForCallback": "wait_for_callback",
+}
 
 
 def run_child(
@@ -113,6 +120,7 @@ def run_child(
     except Exception as error:  # noqa: BLE001 - serdes or summary generator: the context fails
         # (as in the official SDK), so a replay finds the FAIL record instead of re-deciding;
         # a replayed (ReplayChildren) context is already closed and writes nothing
+        error = labelled(error, _KINDS.get(sub_type, sub_type), name, operation_id)
         raise _fail(ctx, operation_id, name, sub_type, error, error_cls, is_virtual or replay_children)
     succeed = update(
         ctx, operation_id, CONTEXT, "SUCCEED", sub_type, name,

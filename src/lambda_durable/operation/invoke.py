@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..exceptions import InvokeError, ValidationError
+from ..exceptions import InvokeError, SerDesError, ValidationError
 from ..limits import INVOKE_PAYLOAD_LIMIT_BYTES, utf8_len
 from ..serdes import DEFAULT_JSON_SERDES, deserialize, serialize
-from .base import check_identity, operation_error, suspend, update
+from .base import check_identity, labelled, operation_error, suspend, update
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..config import InvokeConfig
@@ -34,7 +34,10 @@ def run_invoke(
     result_serdes = (config.serdes_result if config else None) or DEFAULT_JSON_SERDES
     if record is None:
         payload_serdes = (config.serdes_payload if config else None) or DEFAULT_JSON_SERDES
-        body = serialize(payload_serdes, payload, operation_id, arn)
+        try:
+            body = serialize(payload_serdes, payload, operation_id, arn)
+        except SerDesError as error:  # nothing was checkpointed: name the operation and raise
+            raise labelled(error, "invoke", name, operation_id)  # noqa: B904 - caused by error
         size = 0 if body is None else utf8_len(body)
         if size > INVOKE_PAYLOAD_LIMIT_BYTES:
             raise ValidationError(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
-from .._wire import error_dict_from_exception
+from .._wire import bounded_error, error_dict_from_exception
 from ..config import StepConfig, StepSemantics
 from ..exceptions import (
     ExecutionError,
@@ -19,14 +19,20 @@ from ..exceptions import (
     SerDesError,
     StepError,
     StepInterruptedError,
+    ValidationError,
 )
+from ..limits import MAX_DURATION_SECONDS, MIN_DURATION_SECONDS
 from ..serdes import deserialize, serialize
 from ..types import StepContext
 from .base import (
+    SMALL_PAYLOAD_CHARS,
     check_identity,
+    check_step_payload,
     checkpoint_fail,
+    labelled,
     operation_error,
     report_end,
+    stop_if_out_of_time,
     suspend_for_retry,
     suspend_until,
     update,
@@ -76,6 +82,8 @@ def run_step(
         )
         return _handle_failure(ctx, operation_id, name, sub_type, config, interrupted, attempt)
 
+    if state.deadline is not None:  # the invocation's termination guard (Lambda context given)
+        stop_if_out_of_time(ctx, "step", name, operation_id)
     if status is None or status == "READY":
         start = update(ctx, operation_id, STEP, "START", sub_type, name)
         if at_most_once:
@@ -105,12 +113,15 @@ def run_step(
 
     try:
         payload = serialize(config.serdes, result, operation_id, arn)
+        if payload is not None and len(payload) > SMALL_PAYLOAD_CHARS:
+            check_step_payload(payload)
         value = None if payload is None else deserialize(config.serdes, payload, operation_id, arn)
     except RetryableSerDesError:
         raise
     except SerDesError as error:
-        _fail(ctx, operation_id, name, sub_type, error)
-        raise
+        named = labelled(error, "step", name, operation_id)
+        _fail(ctx, operation_id, name, sub_type, named)
+        raise named  # noqa: B904 - its __cause__ is the original error
     succeed = update(ctx, operation_id, STEP, "SUCCEED", sub_type, name)
     if payload is not None:
         succeed["Payload"] = payload
@@ -135,6 +146,15 @@ def _handle_failure(ctx, operation_id, name, sub_type, config, error, attempt) -
     decision = strategy(error, attempt)
     if decision.should_retry:
         delay = max(1, int(decision.delay_seconds))
+        if delay > MAX_DURATION_SECONDS:
+            # a strategy bug the service would refuse: fail the step, naming the rule
+            invalid = ValidationError(
+                f"step {name or operation_id!r}: the retry strategy asked for a {delay} s delay; "
+                f"retry delays must be between {MIN_DURATION_SECONDS} and {MAX_DURATION_SECONDS} "
+                "seconds"
+            )
+            err = _fail(ctx, operation_id, name, sub_type, invalid)
+            raise operation_error(StepError, err, "Step failed")
         ctx.state.checkpoint(
             update(
                 ctx,
@@ -143,7 +163,7 @@ def _handle_failure(ctx, operation_id, name, sub_type, config, error, attempt) -
                 "RETRY",
                 sub_type,
                 name,
-                Error=error_dict_from_exception(error),
+                Error=bounded_error(error_dict_from_exception(error)),
                 StepOptions={"NextAttemptDelaySeconds": delay},
             )
         )

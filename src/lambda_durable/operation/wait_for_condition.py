@@ -11,15 +11,20 @@ from typing import TYPE_CHECKING, Any, Callable
 from ..exceptions import (
     ExecutionError,
     InvocationError,
+    ValidationError,
     WaitForConditionError,
 )
+from ..limits import MAX_DURATION_SECONDS, MIN_DURATION_SECONDS
 from ..serdes import deserialize, serialize
 from ..types import WaitForConditionCheckContext
 from .base import (
     check_identity,
+    check_step_payload,
     checkpoint_fail,
+    labelled,
     operation_error,
     report_end,
+    stop_if_out_of_time,
     suspend_for_retry,
     suspend_until,
     update,
@@ -60,14 +65,19 @@ def run_wait_for_condition(
     attempt = (details.get("Attempt") or 0) + 1
 
     def fail(error: BaseException) -> BaseException:
+        error = labelled(error, "wait_for_condition", name, operation_id)
         err = checkpoint_fail(ctx, operation_id, STEP, SUB_TYPE, name, error)
         return operation_error(WaitForConditionError, err, "wait_for_condition failed")
 
+    if state.deadline is not None:  # the invocation's termination guard
+        stop_if_out_of_time(ctx, "wait_for_condition", name, operation_id)
     if status != "STARTED":
         state.enqueue(update(ctx, operation_id, STEP, "START", SUB_TYPE, name))
     stored = details.get("Result")
     try:
-        if status in ("STARTED", "READY") and stored:
+        # a stored state is any payload, "" included (a serdes may write a state as ""); only a
+        # missing one means the first check (B12: never restart from initial_state)
+        if status in ("STARTED", "READY") and stored is not None:
             current = deserialize(serdes, stored, operation_id, arn)
         else:
             current = deserialize(serdes, serialize(serdes, config.initial_state, operation_id, arn), operation_id, arn)
@@ -89,6 +99,7 @@ def run_wait_for_condition(
                 ctx._parent_id, attempt,
             )
         payload = serialize(serdes, new_state, operation_id, arn)
+        check_step_payload(payload)
         round_tripped = None if payload is None else deserialize(serdes, payload, operation_id, arn)
         decision = config.wait_strategy(round_tripped, attempt)
     except ExecutionError:
@@ -108,6 +119,15 @@ def run_wait_for_condition(
         report_end(ctx, operation_id)
         return None if payload is None else deserialize(serdes, payload, operation_id, arn)
     delay = max(1, int(decision.delay_seconds))
+    if delay > MAX_DURATION_SECONDS:
+        # a strategy bug the service would refuse: fail the operation, naming the rule
+        raise fail(
+            ValidationError(
+                f"wait_for_condition {name or operation_id!r}: the wait strategy asked for a "
+                f"{delay} s delay; delays must be between {MIN_DURATION_SECONDS} and "
+                f"{MAX_DURATION_SECONDS} seconds"
+            )
+        )
     retry = update(
         ctx, operation_id, STEP, "RETRY", SUB_TYPE, name,
         StepOptions={"NextAttemptDelaySeconds": delay},
