@@ -26,7 +26,6 @@ official ones raise ``NotImplementedError``); a running execution's result is PE
 """
 from __future__ import annotations
 
-import json
 import math
 import time
 import uuid
@@ -43,7 +42,7 @@ from .history import (
     INVOCATION_COMPLETED,
     TERMINAL_EXECUTION_EVENTS,
 )
-from .runner import DurableFunctionTestResult, ExecutionHistory
+from .runner import DurableFunctionTestResult, ExecutionHistory, check_timeout, input_payload
 
 __all__ = ["DurableFunctionCloudTestRunner", "ready_callback_id"]
 
@@ -58,35 +57,6 @@ def _error_code(error: BaseException) -> str | None:
     if isinstance(response, Mapping):
         return (response.get("Error") or {}).get("Code")
     return None
-
-
-def _check_timeout(timeout: Any) -> float:
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
-        raise ValueError(f"timeout must be a finite positive number of seconds, got {timeout!r}")
-    return float(timeout)
-
-
-def _input_payload(value: Any) -> str | None:
-    """The Invoke payload for ``input``: a string is the JSON document itself (ValueError if it
-    is not JSON), ``None`` no payload, anything else is JSON-encoded."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        if value.strip():
-            try:
-                json.loads(value)
-            except ValueError as error:
-                raise ValueError(
-                    f"input is not valid JSON ({error}): pass the input as a JSON document "
-                    "string, or as a JSON-serializable value"
-                ) from None
-        return value
-    return json.dumps(value)
 
 
 def ready_callback_id(events: list[Mapping[str, Any]], name: str | None = None) -> str | None:
@@ -212,7 +182,7 @@ class DurableFunctionCloudTestRunner:
             "InvocationType": "Event",
             "DurableExecutionName": f"test-{uuid.uuid4().hex}",
         }
-        payload = _input_payload(input)
+        payload = input_payload(input)
         if payload is not None:
             params["Payload"] = payload.encode("utf-8")
         try:
@@ -243,7 +213,7 @@ class DurableFunctionCloudTestRunner:
             TimeoutError: it had not ended within ``timeout`` wall-clock seconds.
             DurableFunctionsTestError: an API call failed.
         """
-        deadline = time.monotonic() + _check_timeout(timeout)
+        deadline = time.monotonic() + check_timeout(timeout)
         last_status = None
         while True:
             execution = self._get_execution(execution_arn)
@@ -284,7 +254,7 @@ class DurableFunctionCloudTestRunner:
                 requested).
             DurableFunctionsTestError: an API call failed.
         """
-        deadline = time.monotonic() + _check_timeout(timeout)
+        deadline = time.monotonic() + check_timeout(timeout)
         try:
             self.lambda_client.pause_durable_execution(DurableExecutionArn=execution_arn)
         except Exception as error:  # noqa: BLE001
@@ -333,7 +303,7 @@ class DurableFunctionCloudTestRunner:
             DurableFunctionsTestError: the named callback has already completed, the execution
                 ended without one, or an API call failed.
         """
-        deadline = time.monotonic() + _check_timeout(timeout)
+        deadline = time.monotonic() + check_timeout(timeout)
         while True:
             try:
                 events = self._history(execution_arn, True)

@@ -42,7 +42,6 @@ from ..lambda_service import ErrorObject, InvocationStatus
 from .errors import DurableFunctionsTestError
 from .history import (
     CALLBACK_STARTED,
-    INVOCATION_COMPLETED,
     copy_events,
     operations_from_events,
 )
@@ -452,19 +451,9 @@ class DurableFunctionTestRunner:
         if timeout is not None and execution_timeout is None:
             execution_timeout = timeout
         effective = execution_timeout if execution_timeout is not None else self._execution_timeout
-        if input is not None and not isinstance(input, str):
-            input = json.dumps(input)
-        elif input is not None and input.strip():
-            try:
-                json.loads(input)
-            except ValueError as error:
-                raise ValueError(
-                    f"input is not valid JSON ({error}): pass the input as a JSON document "
-                    "string, or as a JSON-serializable value"
-                ) from None
         return self.service.start_execution(
             self.handler,
-            input,
+            input_payload(input),
             function_name=function_name,
             execution_name=execution_name,
             account_id=account_id,
@@ -620,15 +609,8 @@ class DurableFunctionTestRunner:
             ValueError: ``timeout`` is not a finite positive number.
             TimeoutError: the pause did not take effect within ``timeout``.
         """
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, (int, float))
-            or not math.isfinite(timeout)
-            or timeout <= 0
-        ):
-            raise ValueError(f"timeout must be a finite positive number of seconds, got {timeout!r}")
         service = self.service
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + check_timeout(timeout)
         with service.cond:
             execution = service.get_execution(execution_arn)
             if execution.running and execution.pause is None:
@@ -695,42 +677,9 @@ class DurableFunctionTestRunner:
                 service.cond.wait(remaining)
 
     def _ready_callback(self, execution: LocalExecution, name: str | None) -> str | None:
-        events = execution.history.events
-        last_invocation = -1
-        for index in range(len(events) - 1, -1, -1):
-            if events[index]["EventType"] == INVOCATION_COMPLETED:
-                last_invocation = index
-                break
-        matched_completed = False
-        found = None
-        for index, event in enumerate(events):
-            if event["EventType"] != CALLBACK_STARTED:
-                continue
-            op = execution.operations.get(event.get("Id", ""))
-            if op is None:
-                continue
-            if name is not None and name not in (
-                op.get("Name"),
-                self.service._answer_name(execution, op),  # noqa: SLF001
-            ):
-                continue
-            if op.get("Status") != "STARTED":
-                matched_completed = True
-                continue
-            if index < last_invocation:
-                found = op["CallbackDetails"]["CallbackId"]
-                if name is not None:
-                    return found
-        if found is None and name is not None and matched_completed:
-            if not any(
-                self.service._answer_name(execution, execution.operations[op_id]) == name  # noqa: SLF001
-                or execution.operations[op_id].get("Name") == name
-                for op_id in execution.open_callbacks
-            ):
-                raise DurableFunctionsTestError(
-                    f"Callback {name} has already completed (succeeded/failed/timed out)"
-                )
-        return found
+        from .cloud import ready_callback_id  # the same rule as for a remote execution's history
+
+        return ready_callback_id(execution.history.events, name)
 
     def send_callback_success(self, callback_id: str, result: bytes | str | None = None) -> None:
         """Complete the callback with success; ``result`` is its raw result (usually JSON)."""
@@ -789,6 +738,36 @@ class DurableChildContextTestRunner(DurableFunctionTestRunner):
             return context_function(*args, **kwargs)(context)
 
         super().__init__(handler, skip_time=skip_time)
+
+
+def check_timeout(timeout: Any) -> float:
+    """``timeout`` as float seconds; :class:`ValueError` unless a finite positive number."""
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not math.isfinite(timeout)
+        or timeout <= 0
+    ):
+        raise ValueError(f"timeout must be a finite positive number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def input_payload(value: Any) -> str | None:
+    """The execution input for a runner's ``input``: a string is the JSON document itself
+    (:class:`ValueError` if it is not JSON), ``None`` no input, anything else is JSON-encoded."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if value.strip():
+            try:
+                json.loads(value)
+            except ValueError as error:
+                raise ValueError(
+                    f"input is not valid JSON ({error}): pass the input as a JSON document "
+                    "string, or as a JSON-serializable value"
+                ) from None
+        return value
+    return json.dumps(value)
 
 
 def execution_result(service: LocalDurableService, execution: LocalExecution) -> DurableFunctionTestResult:
