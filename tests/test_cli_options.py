@@ -205,3 +205,46 @@ def test_logging_setup_is_undone_and_respects_existing_handlers(tmp_path, capsys
     assert main(["run", path]) == 0
     assert "hello from the handler" in capsys.readouterr().err
     assert root.handlers == [] and root.level == level
+
+
+def test_version_option(capsys):
+    from lambda_durable import __version__
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"lambda-durable {__version__}"
+
+
+def test_a_handler_name_bound_to_a_non_callable_is_reported_as_such(tmp_path, capsys):
+    path = tmp_path / "numbers.py"
+    path.write_text("handler = 5\n")
+    assert main(["run", str(path)]) == 1
+    assert "handler is not callable" in capsys.readouterr().err
+
+
+def test_a_malformed_endpoint_url_is_a_one_line_error(capsys):
+    assert main(["history", "arn:x", "--endpoint-url", "notaurl"]) == 1
+    err = capsys.readouterr().err
+    assert "--endpoint-url notaurl: Invalid endpoint" in err and "Traceback" not in err
+
+
+def test_a_durable_handler_called_with_a_plain_payload_says_so_without_creating_a_client(monkeypatch):
+    """No AWS region configured: the event is checked before any boto3 client is made."""
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    code = (
+        "import sys\n"
+        "from lambda_durable import durable_execution\n"
+        "from lambda_durable.exceptions import ExecutionError\n"
+        "h = durable_execution(lambda event, context: 1)\n"
+        "try:\n"
+        "    h({'x': 1}, None)\n"
+        "except ExecutionError as e:\n"
+        "    print('ExecutionError', e)\n"
+        "print('boto3' in sys.modules)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_DEFAULT_REGION", "AWS_REGION")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "durable execution enabled" in done.stdout and done.stdout.strip().endswith("False")

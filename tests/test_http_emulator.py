@@ -276,3 +276,14 @@ def test_cli_serve_history_and_callback_commands(tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_event_invoke_of_a_plain_function_is_queued_with_202(server):
+    ran = []
+    server.register_function("plain", lambda event, context: ran.append(event) or {"ok": True})
+    lam = client(server.url)
+    queued = lam.invoke(FunctionName="plain", InvocationType="Event", Payload=b'{"n": 1}')
+    assert queued["StatusCode"] == 202 and queued["Payload"].read() == b""
+    poll(lambda: list(ran), lambda seen: seen == [{"n": 1}])
+    answered = lam.invoke(FunctionName="plain", Payload=b'{"n": 2}')
+    assert answered["StatusCode"] == 200 and json.loads(answered["Payload"].read()) == {"ok": True}

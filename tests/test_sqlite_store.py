@@ -330,3 +330,52 @@ def test_a_pause_is_kept_in_the_store_and_resume_goes_on_after_a_restart(tmp_pat
         kinds = [event["EventType"] for event in result.history]
         assert kinds.count("ExecutionPaused") == 1 and kinds.count("ExecutionResumed") == 1
     assert log == ["first", "second"]
+
+
+# -- what a new user gets wrong ---------------------------------------------------------------------
+
+
+def test_store_commands_refuse_a_missing_store_or_a_directory_without_creating_anything(tmp_path, capsys):
+    missing = tmp_path / "nope.db"
+    assert main(["history", "arn:x", "--store", str(missing)]) == 1
+    assert "no store at" in capsys.readouterr().err
+    assert main(["callback", "succeed", "abc", "--store", str(missing)]) == 1
+    assert "no store at" in capsys.readouterr().err
+    assert not missing.exists() and not (tmp_path / "nope.db.lock").exists()
+    assert main(["history", "arn:x", "--store", str(tmp_path)]) == 1
+    assert "is a directory" in capsys.readouterr().err
+    with pytest.raises(StoreError, match="is a directory"):
+        SqliteExecutionStore(tmp_path)
+
+
+def test_callback_store_on_an_execution_without_a_recorded_handler_changes_nothing(tmp_path, capsys):
+    """An execution `serve` started records only its function name: `callback --store` cannot run
+    it, so it must refuse before answering the callback (not answer it and then fail)."""
+    path = tmp_path / "store.db"
+    service = LocalDurableService()
+    with SqliteExecutionStore(path) as store:
+        service.attach_store(store)
+        execution = service.start_execution(_counting_handler([]), "{}", function_name="orders")
+        service.drive(execution, stop_on_unanswered_callback=True)
+        callback_id = next(iter(service.callbacks))
+        service.close()
+    assert main(["callback", "succeed", callback_id, "--store", str(path), "--result", "1"]) == 1
+    assert "nothing was changed" in capsys.readouterr().err
+    with SqliteExecutionStore(path) as store:
+        stored = store.load().executions[0]
+    callback = next(op for op in stored.operations if op["Type"] == "CALLBACK")
+    assert callback["Status"] == "STARTED"
+
+
+def test_the_waiting_hint_names_the_store_by_its_absolute_path(tmp_path, capsys, monkeypatch):
+    flow = tmp_path / "flow.py"
+    flow.write_text(textwrap.dedent("""
+        from lambda_durable import durable_execution
+
+        @durable_execution
+        def handler(event, context):
+            return context.wait_for_callback(lambda cid, ctx: None, name="approval")
+    """))
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "flow.py", "--store", "rel/store.db"]) == 2
+    assert f"--store {tmp_path / 'rel' / 'store.db'} --result" in capsys.readouterr().err

@@ -29,3 +29,27 @@ def default_lambda_client() -> Any:
                     ),
                 )
     return _CLIENT
+
+
+class DefaultLambdaClient:
+    """Stands for :func:`default_lambda_client` until a call needs it: the client is created
+    at the first API call (after the invocation event was checked), so a handler called with a
+    payload that is not a durable invocation event reports that, not a missing AWS region."""
+
+    __slots__ = ()
+
+    def checkpoint_durable_execution(self, **kwargs: Any) -> Any:
+        return default_lambda_client().checkpoint_durable_execution(**kwargs)
+
+    def get_durable_execution_state(self, **kwargs: Any) -> Any:
+        return default_lambda_client().get_durable_execution_state(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(default_lambda_client(), name)
+
+    def __repr__(self) -> str:
+        return "DefaultLambdaClient()"
+
+
+#: The one :class:`DefaultLambdaClient` (stateless).
+DEFAULT_CLIENT = DefaultLambdaClient()

@@ -74,6 +74,9 @@ def _build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Run AWS Lambda durable functions on an embedded local durable execution service.",
     )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     run = sub.add_parser(
@@ -240,7 +243,7 @@ def _load_handler(spec: str) -> tuple[Callable[..., Any], str]:
     module = _load_module(path)
     if attr is None:
         for candidate in ("handler", "lambda_handler"):
-            if callable(getattr(module, candidate, None)):
+            if hasattr(module, candidate):
                 attr = candidate
                 break
         else:
@@ -387,7 +390,7 @@ def _callback_hint(name: str | None, callback_id: str, store: str | None = None)
         return (
             f"waiting for {label} (callback id {callback_id}); the execution is kept in {store}.\n"
             f"  answer it later, from any shell, and continue the run with:\n"
-            f"  {PROG} callback succeed {callback_id} --store {shlex.quote(store)} --result "
+            f"  {PROG} callback succeed {callback_id} --store {shlex.quote(os.path.abspath(store))} --result "
             f"{shlex.quote('{}')}   (the callback's JSON result)"
         )
     if name is None:

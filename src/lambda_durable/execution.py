@@ -233,9 +233,7 @@ def durable_execution(
         if service_client is None:
             service_client = explicit_client
         if service_client is None:
-            from ._boto import default_lambda_client
-
-            service_client = default_lambda_client()
+            from ._boto import DEFAULT_CLIENT as service_client
         if not plugin_factories:
             return _run_invocation(
                 func, event, lambda_context, ServiceChannel(service_client), strategy=strategy

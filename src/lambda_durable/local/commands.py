@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from typing import Any, Callable
 
@@ -141,11 +142,15 @@ def _store_command(
 ) -> int:
     """``history`` or ``callback`` on a store: read it, or answer the callback and continue the
     run it belongs to (driven here, waits on the virtual clock, as ``run`` does)."""
-    from ..cli import _report, format_history_table, open_store
+    from ..cli import _report, open_store
     from ..testing.errors import DurableServiceError
     from ..testing.runner import execution_result
     from ..testing.service import LocalDurableService
 
+    if os.path.isdir(args.store):
+        raise error(f"--store {args.store} is a directory; give the database file")
+    if not os.path.exists(args.store):
+        raise error(f"no store at {args.store} ('lambda-durable run --store' or 'serve' makes one)")
     service = LocalDurableService()
     store = open_store(args.store)
     try:
@@ -156,14 +161,20 @@ def _store_command(
             except DurableServiceError:
                 known = ", ".join(service.executions) or "none"
                 raise error(f"no execution {args.arn} in {args.store} (executions: {known})") from None
-            if args.as_json:
-                print(json.dumps(events, default=str, indent=2))
-            else:
-                print(format_history_table(events))
+            _print_history(events, args.as_json)
             return 0
         entry = service.callbacks.get(args.callback_id)
         if entry is None:
             raise error(f"no callback {args.callback_id} in {args.store}")
+        root = entry[0]
+        while root.parent is not None:
+            root = root.parent
+        if args.action != "heartbeat" and root.running and root.handler is None:
+            raise error(
+                f"cannot continue {root.arn} here: the store does not say which handler runs it "
+                "(it was started by 'lambda-durable serve': answer the callback through the "
+                "server, or restart the server on this store); nothing was changed"
+            )
         try:
             if args.action == "succeed":
                 if args.result is not None:
@@ -181,11 +192,6 @@ def _store_command(
                 return 0
         except DurableServiceError as exc:
             raise error(f"{exc.code}: {exc}") from None
-        root = entry[0]
-        while root.parent is not None:
-            root = root.parent
-        if root.running and root.handler is None:
-            raise error(f"cannot continue {root.arn}: the store does not say which handler runs it")
         if root.running:
             service.drive(root, stop_on_unanswered_callback=True)
         report_args = argparse.Namespace(as_json=False, history=False, store=args.store)
@@ -195,6 +201,16 @@ def _store_command(
         with service.lock:
             store.close()
             service.store = None
+
+
+def _print_history(events: list[dict[str, Any]], as_json: bool) -> None:
+    from ..cli import format_history_table
+    from ..testing.history import jsonable
+
+    if as_json:
+        print(json.dumps(jsonable(events), indent=2))
+    else:
+        print(format_history_table(events))
 
 
 def _client(endpoint_url: str) -> Any:
@@ -212,7 +228,10 @@ def _client(endpoint_url: str) -> Any:
 def _client_command(args: argparse.Namespace, error: type[Exception]) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = _client(args.endpoint_url)
+    try:
+        client = _client(args.endpoint_url)
+    except ValueError as exc:  # botocore: "Invalid endpoint: ..."
+        raise error(f"--endpoint-url {args.endpoint_url}: {exc}") from None
     try:
         if args.command == "history":
             events: list[dict[str, Any]] = []
@@ -223,12 +242,7 @@ def _client_command(args: argparse.Namespace, error: type[Exception]) -> int:
                 if not page.get("NextMarker"):
                     break
                 kwargs["Marker"] = page["NextMarker"]
-            if args.as_json:
-                print(json.dumps(events, default=str, indent=2))
-            else:
-                from ..cli import format_history_table
-
-                print(format_history_table(events))
+            _print_history(events, args.as_json)
             return 0
         if args.action == "succeed":
             kwargs = {"CallbackId": args.callback_id}

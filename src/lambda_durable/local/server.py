@@ -333,6 +333,12 @@ class DurableHttpServer:
         if invocation_type == "DryRun":
             return 204, {}, b""
         if not durable:
+            if invocation_type == "Event":  # queued: run in the background, answer 202 at once
+                threading.Thread(
+                    target=self._invoke_plain, args=(bare, handler, text),
+                    name=f"lambda-durable-event-{bare}", daemon=True,
+                ).start()
+                return 202, {}, b""
             return self._invoke_plain(bare, handler, text)
         name = headers.get("X-Amz-Durable-Execution-Name") or str(uuid.uuid4())
         if not _EXECUTION_NAME.fullmatch(name):
@@ -416,6 +422,8 @@ class DurableHttpServer:
         try:
             value = handler(event, context)
         except Exception as error:  # noqa: BLE001 - user code
+            if threading.current_thread().name.startswith("lambda-durable-event-"):
+                print(f"lambda-durable serve: function {name} failed: {error!r}", file=sys.stderr)
             headers["X-Amz-Function-Error"] = "Unhandled"
             body = {"errorType": type(error).__name__, "errorMessage": str(error)}
             return 200, headers, json.dumps(body).encode("utf-8")

@@ -139,6 +139,8 @@ class SqliteExecutionStore:
     def __init__(self, path: str | os.PathLike[str] = DEFAULT_STORE_PATH) -> None:
         self.path = os.fspath(path)
         self._lock_file: Any = None
+        if os.path.isdir(self.path):
+            raise StoreError(f"{self.path} is a directory; a store is a database file")
         if self.path != ":memory:":
             directory = os.path.dirname(os.path.abspath(self.path))
             os.makedirs(directory, exist_ok=True)
