@@ -161,6 +161,26 @@ def test_request_response_invoke_waits_for_the_end(server):
         lam.invoke(FunctionName="quick", Payload=b"{}", DurableExecutionName="q1")
 
 
+def test_the_same_named_request_again_is_idempotent(server):
+    """The execution name is the idempotency key: the same name with the same payload is the same
+    execution (a retried request), with another payload an error."""
+    lam = client(server.url)
+    first = lam.invoke(FunctionName="orders", InvocationType="Event", Payload=b'{"order": 9}',
+                       DurableExecutionName="o9")
+    again = lam.invoke(FunctionName="orders", InvocationType="Event", Payload=b'{"order": 9}',
+                       DurableExecutionName="o9")
+    assert again["StatusCode"] == 202 and again["DurableExecutionArn"] == first["DurableExecutionArn"]
+    listed = lam.list_durable_executions_by_function(FunctionName="orders")["DurableExecutions"]
+    assert [e["DurableExecutionName"] for e in listed].count("o9") == 1
+    with pytest.raises(lam.exceptions.DurableExecutionAlreadyStartedException):
+        lam.invoke(FunctionName="orders", InvocationType="Event", Payload=b'{"order": 10}',
+                   DurableExecutionName="o9")
+    done = lam.invoke(FunctionName="quick", Payload=b'{"n": 1}', DurableExecutionName="q2")
+    repeated = lam.invoke(FunctionName="quick", Payload=b'{"n": 1}', DurableExecutionName="q2")
+    assert json.loads(repeated["Payload"].read()) == json.loads(done["Payload"].read()) == 2
+    assert repeated["DurableExecutionArn"] == done["DurableExecutionArn"]
+
+
 def test_stop_and_callback_failure(server):
     lam = client(server.url)
     arn = lam.invoke(FunctionName="orders", InvocationType="Event", Payload=b'{"order": 1}')[

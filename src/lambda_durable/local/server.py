@@ -351,29 +351,37 @@ class DurableHttpServer:
                 raise TooManyRequestsException(
                     f"Rate exceeded: {running} durable executions are running"
                 )
+            input_payload = text if text and text.strip() else None
+            execution = None
             for ex in self.service.executions.values():
                 if ex.parent is None and ex.function_name == bare and ex.name == name:
-                    raise DurableExecutionAlreadyStartedException(
-                        f"Durable execution {name!r} of function {bare} has already been started"
-                    )
-            execution = self.service.start_execution(
-                handler,
-                text if text and text.strip() else None,
-                function_name=bare,
-                execution_name=name,
-                execution_timeout=self.execution_timeout,
-                tenant_id=headers.get("X-Amz-Tenant-Id"),
-            )
-            execution.background = True
-        thread = self._spawn_driver(execution)
+                    if ex.input_payload != input_payload:
+                        raise DurableExecutionAlreadyStartedException(
+                            f"Durable execution {name!r} of function {bare} has already been "
+                            "started with another payload"
+                        )
+                    execution = ex  # the same request again: idempotent, the same execution
+                    break
+            if execution is None:
+                execution = self.service.start_execution(
+                    handler,
+                    input_payload,
+                    function_name=bare,
+                    execution_name=name,
+                    execution_timeout=self.execution_timeout,
+                    tenant_id=headers.get("X-Amz-Tenant-Id"),
+                )
+                execution.background = True
+                self._spawn_driver(execution)
         out_headers = {
             "X-Amz-Durable-Execution-Arn": execution.arn,
             "X-Amz-Executed-Version": "$LATEST",
         }
         if invocation_type == "Event":
             return 202, out_headers, b""
-        thread.join()
-        with self.service.lock:
+        with self.service.cond:  # its driver notifies when it ends (or the server closes)
+            while execution.running and not self.service.closed:
+                self.service.cond.wait()
             status, result, error = execution.status, execution.result, execution.error
         if status is ExecutionStatus.SUCCEEDED:
             return 200, out_headers, (result or "null").encode("utf-8")
