@@ -379,3 +379,34 @@ def test_the_waiting_hint_names_the_store_by_its_absolute_path(tmp_path, capsys,
     monkeypatch.chdir(tmp_path)
     assert main(["run", "flow.py", "--store", "rel/store.db"]) == 2
     assert f"--store {tmp_path / 'rel' / 'store.db'} --result" in capsys.readouterr().err
+
+
+def test_pending_timers_are_kept_and_dropped_with_their_operations(tmp_path):
+    from lambda_durable.config import Duration
+
+    @durable_execution
+    def handler(event, context: DurableContext):
+        context.wait(Duration.from_hours(1), name="hour")
+        return context.wait_for_callback(lambda cid, ctx: None, name="approval",
+                                         config=_callback_config())
+
+    path = tmp_path / "store.db"
+    service = LocalDurableService(skip_time=False)
+    with SqliteExecutionStore(path) as store:
+        service.attach_store(store)
+        execution = service.start_execution(handler, "{}")
+        service._invoke(execution, execution)  # one invocation: the wait starts, then suspends
+        service._commit()
+        kinds = {(t[1], t[3]) for t in store.load().executions[0].timers}
+        assert kinds == {("wait", 3600)}
+        service.advance_time(3600)
+        service.drive(execution, stop_on_unanswered_callback=True)  # the wait fires, the callback starts
+        kinds = {(t[1], t[3]) for t in store.load().executions[0].timers}
+        assert kinds == {("callback-timeout", 600)}
+        service.close()
+
+
+def _callback_config():
+    from lambda_durable.config import Duration, WaitForCallbackConfig
+
+    return WaitForCallbackConfig(timeout=Duration.from_minutes(10))

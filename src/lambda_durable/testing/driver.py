@@ -349,7 +349,7 @@ class DriverMixin:
                 for timer in ex.timers.values():
                     if timer.is_callback:
                         timer.due += gap
-                        self._touch(ex)
+                        self._touch(ex, timer.op_id)
 
     # -- invoking handlers ------------------------------------------------------------------------
 

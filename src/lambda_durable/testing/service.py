@@ -748,7 +748,7 @@ class LocalDurableService(DriverMixin):
             timer = ex.timers.get((op["Id"], "callback-heartbeat"))
             if timer is not None:
                 timer.due = self.clock.time() + timer.seconds
-                self._touch(ex)
+                self._touch(ex, op["Id"])
                 self._commit()
             self.cond.notify_all()
 

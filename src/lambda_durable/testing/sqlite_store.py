@@ -11,7 +11,7 @@ changed in one SQLite transaction, and the service calls it *before* it acknowle
 the store: every acknowledged change is there and nothing half-written is (SQLite's write-ahead
 log with ``synchronous=FULL``: a commit is on disk when it returns). Only what changed is written:
 the operations an update touched, the events appended since the last save, the execution's
-timers (as many as it has open operations) — never the whole history.
+timers of those operations — never the whole history.
 
 Values are JSON (aware ``datetime`` values tagged ``{"$t": ISO-8601}``), never pickled. One
 process at a time may open a store: a second one gets :class:`StoreLockedError`.
@@ -38,6 +38,9 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_STORE_PATH = os.path.join(".lambda-durable", "executions.db")
 
 SCHEMA_VERSION = 1
+
+#: The kinds of :class:`~lambda_durable.testing.store.Timer` an operation can have.
+TIMER_KINDS = ("wait", "retry", "callback-timeout", "callback-heartbeat")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -203,8 +206,8 @@ class SqliteExecutionStore:
         clock_offset: float | None = None,
     ) -> None:
         """Write, in one transaction, what changed in ``executions`` since their last save (the
-        record, the operations in ``unsaved_ops``, the events from ``saved_events`` on, the
-        timers) and remove the executions whose ARN is in ``deleted``. On success each
+        record, the operations in ``unsaved_ops`` and their timers, the events from
+        ``saved_events`` on) and remove the executions whose ARN is in ``deleted``. On success each
         execution's ``unsaved_ops`` is cleared and ``saved_events`` advanced; on failure nothing
         is written and they are left as they were."""
         conn = self._conn
@@ -223,23 +226,30 @@ class SqliteExecutionStore:
                     (arn, ex.parent.arn if ex.parent else None, ex.status.value,
                      dumps(execution_record(ex))),
                 )
-                operations = ex.operations
+                operations, timers = ex.operations, ex.timers
+                changed = [op_id for op_id in ex.unsaved_ops if op_id in operations]
                 conn.executemany(
                     "INSERT INTO operations (arn, op_id, data) VALUES (?, ?, ?) "
                     "ON CONFLICT (arn, op_id) DO UPDATE SET data = excluded.data",
-                    [(arn, op_id, dumps(operations[op_id]))
-                     for op_id in ex.unsaved_ops if op_id in operations],
+                    [(arn, op_id, dumps(operations[op_id])) for op_id in changed],
+                )
+                # a timer only changes with its operation (the service touches the operation
+                # when it sets, moves or drops one): rewrite the timers of the changed ones
+                conn.executemany(
+                    "DELETE FROM timers WHERE arn = ? AND op_id = ?",
+                    [(arn, op_id) for op_id in changed],
+                )
+                conn.executemany(
+                    "INSERT INTO timers (arn, op_id, kind, due, seconds, seq) VALUES (?, ?, ?, ?, ?, ?)",
+                    [(arn, op_id, kind, t.due, t.seconds, t.seq)
+                     for op_id in changed for kind in TIMER_KINDS
+                     if (t := timers.get((op_id, kind))) is not None],
                 )
                 events = ex.history.events
                 count = len(events)
                 conn.executemany(
                     "INSERT OR REPLACE INTO events (arn, event_id, data) VALUES (?, ?, ?)",
                     [(arn, event["EventId"], dumps(event)) for event in events[ex.saved_events:count]],
-                )
-                conn.execute("DELETE FROM timers WHERE arn = ?", (arn,))
-                conn.executemany(
-                    "INSERT INTO timers (arn, op_id, kind, due, seconds, seq) VALUES (?, ?, ?, ?, ?, ?)",
-                    [(arn, t.op_id, t.kind, t.due, t.seconds, t.seq) for t in ex.timers.values()],
                 )
                 saved.append((ex, count))
             if clock_offset is not None:
